@@ -1,0 +1,466 @@
+//! The command line: a thin shell over the engine and the platform layer.
+//!
+//! Exit codes are a contract: 0 when a command ran (a diagnosis of `unknown` included), 1 when
+//! it ran and found a problem it was asked to check (`kb check`), 2 on bad usage or unreadable
+//! input, always with a one-line reason on stderr.
+
+use crate::engine::diagnosis::diagnose;
+use crate::engine::kb::{KbError, KbSource, KnowledgeBase};
+use crate::engine::report::{render_markdown, render_text, Report};
+use crate::engine::snapshot::Snapshot;
+use crate::engine::symptoms::Reader;
+use crate::engine::text::{decode_input, Decoded};
+use crate::files::{now_rfc3339, read_file_limited, read_limited, write_atomic};
+use crate::platform::{Progress, ScanJob, ScanOptions};
+use anyhow::{anyhow, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "portsleuth",
+    version,
+    about = "Which program on this machine is really causing this port or mail error, and how to make it stop."
+)]
+pub struct Cli {
+    /// Extra knowledge-base folder (rules, programs, codes as TOML); may be repeated.
+    #[arg(long = "kb", global = true, value_name = "DIR")]
+    pub kb: Vec<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Read an error text, scan this machine, and name the cause.
+    Diagnose(DiagnoseArgs),
+    /// List listening sockets with the processes, services and products behind them.
+    Scan(ScanArgs),
+    /// Decode error codes: 0x800CCC92, 10048, 0x2740, EADDRINUSE, "Errno 48".
+    Decode {
+        /// Codes, or any text containing them.
+        #[arg(required = true)]
+        codes: Vec<String>,
+    },
+    /// Check or list the knowledge base.
+    Kb {
+        #[command(subcommand)]
+        action: KbCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KbCommand {
+    /// Validate rule files (the built-in ones, or DIR) and name every problem with file and line.
+    Check { dir: Option<PathBuf> },
+    /// List every rule, program and code table with where it came from.
+    List,
+    /// Print the per-user rules folder.
+    Path,
+}
+
+#[derive(Args, Debug)]
+pub struct DiagnoseArgs {
+    /// Read the error text from this file.
+    #[arg(long, value_name = "F", conflicts_with_all = ["text", "stdin"])]
+    pub text_file: Option<PathBuf>,
+    /// The error text itself.
+    #[arg(long, value_name = "T", conflicts_with = "stdin")]
+    pub text: Option<String>,
+    /// Read the error text from standard input.
+    #[arg(value_name = "-", value_parser = ["-"])]
+    pub stdin: Option<String>,
+    /// Diagnose from the text alone, without looking at this machine.
+    #[arg(long, conflicts_with = "snapshot")]
+    pub no_scan: bool,
+    /// Use a snapshot written by `portsleuth scan --format json` (or a JSON report) instead of scanning.
+    #[arg(long, value_name = "F")]
+    pub snapshot: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the result to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "F")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Only the holders of this port (repeatable); faster than a full scan.
+    #[arg(long = "port", value_name = "N")]
+    pub ports: Vec<u16>,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    #[arg(long, value_name = "F")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanFormat {
+    Text,
+    Json,
+}
+
+/// A failure the user caused and can fix: exit 2 with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            println!();
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Diagnose(args)) => cmd_diagnose(&cli.kb, args),
+        Some(Command::Scan(args)) => cmd_scan(args),
+        Some(Command::Decode { codes }) => cmd_decode(&cli.kb, &codes),
+        Some(Command::Kb { action }) => cmd_kb(&cli.kb, action),
+    }
+}
+
+/// The built-in knowledge base plus the user's folder and `--kb` folders.
+pub fn load_kb(extra: &[PathBuf]) -> Result<(KnowledgeBase, Vec<KbError>)> {
+    let mut sources = KbSource::builtin();
+    let mut errors = Vec::new();
+    if let Some(dir) = user_rules_dir().filter(|d| d.is_dir()) {
+        match KbSource::from_dir(&dir) {
+            Ok(s) => sources.extend(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    for dir in extra {
+        if !dir.is_dir() {
+            return Err(UsageError(format!("--kb {}: not a folder", dir.display())).into());
+        }
+        sources.extend(KbSource::from_dir(dir).map_err(|e| UsageError(e.to_string()))?);
+    }
+    let (kb, load_errors) = KnowledgeBase::load(&sources);
+    errors.extend(load_errors);
+    Ok((kb, errors))
+}
+
+pub fn user_rules_dir() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("portsleuth").join("rules"))
+}
+
+/// Reads the error text from wherever the user pointed, as text, with a note when it had to be
+/// decoded specially.
+pub fn read_input(
+    text_file: Option<&Path>,
+    text: Option<&str>,
+    stdin: bool,
+) -> Result<(String, Option<String>)> {
+    let (bytes, more) = if let Some(path) = text_file {
+        read_file_limited(path).map_err(|e| UsageError(format!("{e:#}")))?
+    } else if let Some(t) = text {
+        (t.as_bytes().to_vec(), false)
+    } else if stdin {
+        read_limited(std::io::stdin().lock())
+            .map_err(|e| UsageError(format!("cannot read standard input: {e}")))?
+    } else {
+        return Err(UsageError(
+            "no error text given: use --text-file F, --text T, or - to read standard input".into(),
+        )
+        .into());
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(UsageError("the error text is empty: paste the error message, the Event Viewer entry or the log lines".into()).into());
+    }
+    match decode_input(&bytes) {
+        Decoded::Binary { reason } => Err(UsageError(reason).into()),
+        Decoded::Text { text, note } => {
+            let note = match (note, more) {
+                (n, false) => n,
+                (n, true) => Some(
+                    [
+                        n,
+                        Some(format!(
+                            "the input is larger than {} MiB; only the first {} MiB were read",
+                            crate::files::MAX_INPUT >> 20,
+                            crate::files::MAX_INPUT >> 20
+                        )),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                ),
+            };
+            Ok((text, note))
+        }
+    }
+}
+
+fn cmd_diagnose(kb_dirs: &[PathBuf], args: DiagnoseArgs) -> Result<ExitCode> {
+    let (text, note) = read_input(
+        args.text_file.as_deref(),
+        args.text.as_deref(),
+        args.stdin.is_some(),
+    )?;
+    let (kb, kb_errors) = load_kb(kb_dirs)?;
+    for e in &kb_errors {
+        eprintln!("portsleuth: rule file problem (entry skipped): {e}");
+    }
+    let reader = Reader::new(&kb);
+    let symptoms = reader.read(&text);
+    let snapshot = if args.no_scan {
+        None
+    } else if let Some(path) = &args.snapshot {
+        Some(read_snapshot(path)?)
+    } else {
+        // Scanning only the ports the text names is faster; without ports, scan everything.
+        let ports = symptoms.ports_to_check();
+        Some(scan_with_progress(ScanOptions { ports })?)
+    };
+    let diagnosis = diagnose(&kb, &text, &symptoms, snapshot.as_ref());
+    let report = Report::new(
+        &text,
+        note,
+        symptoms,
+        diagnosis,
+        snapshot,
+        &kb_errors,
+        now_rfc3339(),
+    );
+    let out = match args.format {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Text => render_text(&report),
+        Format::Markdown => render_markdown(&report),
+    };
+    emit(args.output.as_deref(), &out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a snapshot file, or the snapshot inside a JSON report.
+pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
+    let (bytes, more) = read_file_limited(path).map_err(|e| UsageError(format!("{e:#}")))?;
+    if more {
+        return Err(UsageError(format!(
+            "{} is too large to be a PortSleuth snapshot",
+            path.display()
+        ))
+        .into());
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| UsageError(format!("{} is not JSON: {e}", path.display())))?;
+    let inner = if value.get("sockets").is_some() {
+        value
+    } else {
+        value
+            .get("snapshot")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    };
+    if inner.is_null() {
+        return Err(UsageError(format!(
+            "{} holds no snapshot (it was made without a scan)",
+            path.display()
+        ))
+        .into());
+    }
+    serde_json::from_value(inner).map_err(|e| {
+        UsageError(format!(
+            "{} is not a PortSleuth snapshot: {e}",
+            path.display()
+        ))
+        .into()
+    })
+}
+
+fn scan_with_progress(options: ScanOptions) -> Result<Snapshot> {
+    let show = std::io::stderr().is_terminal();
+    let job = ScanJob::start(options, || {}).context("cannot start the scan")?;
+    let mut last = None;
+    let result = job.wait(|p: Progress| {
+        if show && last != Some(p.phase) {
+            eprint!("\r\x1b[2K{}…", p.phase.describe());
+            last = Some(p.phase);
+        }
+    });
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    result.map_err(|e| anyhow!(e))
+}
+
+fn cmd_scan(args: ScanArgs) -> Result<ExitCode> {
+    let snapshot = scan_with_progress(ScanOptions {
+        ports: args.ports.clone(),
+    })?;
+    let out = match args.format {
+        ScanFormat::Json => serde_json::to_string_pretty(&snapshot)? + "\n",
+        ScanFormat::Text => crate::engine::scan_table::render(&snapshot, &args.ports),
+    };
+    emit(args.output.as_deref(), &out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_decode(kb_dirs: &[PathBuf], codes: &[String]) -> Result<ExitCode> {
+    let (kb, _) = load_kb(kb_dirs)?;
+    let reader = Reader::new(&kb);
+    let mut any = false;
+    let mut out = String::new();
+    for raw in codes {
+        // A bare number or name is read as a code in its usual spelling.
+        let text = if raw.chars().all(|c| c.is_ascii_digit()) {
+            format!("error {raw}")
+        } else {
+            raw.clone()
+        };
+        let symptoms = reader.read(&text);
+        for c in &symptoms.codes {
+            any = true;
+            let platform = c
+                .platform
+                .as_deref()
+                .map(|p| format!(" [{p}]"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{}  {}{}\n  {}\n",
+                c.value, c.name, platform, c.meaning
+            ));
+            if let Some(m) = &c.message {
+                out.push_str(&format!("  message: {m}\n"));
+            }
+            if let Some(n) = &c.note {
+                out.push_str(&format!("  note: {n}\n"));
+            }
+        }
+        for e in &symptoms.events {
+            any = true;
+            out.push_str(&format!(
+                "event {}  {}\n",
+                e.id,
+                e.meaning
+                    .as_deref()
+                    .unwrap_or("not in PortSleuth's event table")
+            ));
+        }
+    }
+    if !any {
+        return Err(UsageError(format!("no known code in: {}", codes.join(" "))).into());
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_kb(kb_dirs: &[PathBuf], action: KbCommand) -> Result<ExitCode> {
+    match action {
+        KbCommand::Path => {
+            match user_rules_dir() {
+                Some(d) => println!("{}", d.display()),
+                None => {
+                    return Err(UsageError(
+                        "this system has no per-user configuration folder".into(),
+                    )
+                    .into())
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        KbCommand::Check { dir } => {
+            let mut sources = KbSource::builtin();
+            let label = match &dir {
+                Some(d) => {
+                    if !d.is_dir() {
+                        return Err(UsageError(format!("{}: not a folder", d.display())).into());
+                    }
+                    sources.extend(KbSource::from_dir(d).map_err(|e| UsageError(e.to_string()))?);
+                    d.display().to_string()
+                }
+                None => "the built-in knowledge base".to_owned(),
+            };
+            let (kb, errors) = KnowledgeBase::load(&sources);
+            for e in &errors {
+                println!("{e}");
+            }
+            if errors.is_empty() {
+                println!(
+                    "{label}: OK — {} rules, {} programs, {} codes, {} events, {} phrases",
+                    kb.rules.len(),
+                    kb.programs.len(),
+                    kb.hresults.len() + kb.winsock.len() + kb.errno.len() + kb.smtp.len(),
+                    kb.events.values().map(Vec::len).sum::<usize>(),
+                    kb.phrases.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!(
+                    "{label}: {} problem(s); the entries named above are skipped",
+                    errors.len()
+                );
+                Ok(ExitCode::from(1))
+            }
+        }
+        KbCommand::List => {
+            let (kb, errors) = load_kb(kb_dirs)?;
+            let mut out = String::new();
+            out.push_str(&format!("{} rules:\n", kb.rules.len()));
+            let mut rules: Vec<_> = kb.rules.iter().collect();
+            rules.sort_by(|a, b| a.category.cmp(&b.category).then(a.id.cmp(&b.id)));
+            for r in rules {
+                out.push_str(&format!(
+                    "  {:<22} {:<44} {}:{}\n",
+                    r.category.as_str(),
+                    r.id,
+                    r.origin.file,
+                    r.origin.line
+                ));
+            }
+            out.push_str(&format!("{} programs:\n", kb.programs.len()));
+            for p in &kb.programs {
+                out.push_str(&format!(
+                    "  {:<16} {:<28} {} ({})\n",
+                    p.kind,
+                    p.id,
+                    p.exe.join(", "),
+                    p.product
+                ));
+            }
+            out.push_str(&format!(
+                "codes: {} HRESULTs, {} Winsock, {} errno, {} SMTP, {} events, {} phrases\n",
+                kb.hresults.len(),
+                kb.winsock.len(),
+                kb.errno.len(),
+                kb.smtp.len(),
+                kb.events.values().map(Vec::len).sum::<usize>(),
+                kb.phrases.len()
+            ));
+            out.push_str(&format!("files: {}\n", kb.files.join(", ")));
+            for e in errors {
+                out.push_str(&format!("problem (skipped): {e}\n"));
+            }
+            print!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Writes to the output file atomically, or to standard output.
+fn emit(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(path) => write_atomic(path, text.as_bytes()),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A closed pipe (`| head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
+        }
+    }
+}

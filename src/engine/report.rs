@@ -1,0 +1,415 @@
+//! The report: what was pasted, what was read, what was concluded, what the machine showed and
+//! what was done — one versioned document that the CLI prints as JSON and renders as text or
+//! Markdown, and that reads back in (`diagnose --snapshot`, `fix --report`).
+//!
+//! Pure data and pure rendering; writing files is the shell's job.
+
+use super::diagnosis::{Diagnosis, EvidenceSource, Finding};
+use super::kb::KbError;
+use super::snapshot::Snapshot;
+use super::symptoms::Symptoms;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+pub const REPORT_SCHEMA: &str = "portsleuth.diagnosis/1";
+
+/// The most pasted text a report carries verbatim; the rest is summarised.
+pub const MAX_REPORT_TEXT: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub portsleuth_version: String,
+    /// RFC 3339, UTC.
+    pub generated_at: String,
+    pub input: Input,
+    pub symptoms: Symptoms,
+    #[serde(flatten)]
+    pub diagnosis: Diagnosis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<Snapshot>,
+    /// Problems in the user's rule files (the broken entries were skipped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kb_warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    pub text: String,
+    pub bytes: usize,
+    #[serde(default)]
+    pub truncated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Report {
+    pub fn new(
+        text: &str,
+        note: Option<String>,
+        symptoms: Symptoms,
+        diagnosis: Diagnosis,
+        snapshot: Option<Snapshot>,
+        kb_errors: &[KbError],
+        now: String,
+    ) -> Self {
+        let mut cut = text.len().min(MAX_REPORT_TEXT);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        Report {
+            schema: REPORT_SCHEMA.into(),
+            portsleuth_version: env!("CARGO_PKG_VERSION").into(),
+            generated_at: now,
+            input: Input {
+                text: text[..cut].to_owned(),
+                bytes: text.len(),
+                truncated: cut < text.len(),
+                note,
+            },
+            symptoms,
+            diagnosis,
+            snapshot,
+            kb_warnings: kb_errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    pub fn top(&self) -> Option<&Finding> {
+        self.diagnosis.findings.first()
+    }
+}
+
+fn bar(confidence: f64) -> String {
+    let filled = (confidence * 10.0).round() as usize;
+    format!(
+        "[{}{}] {:>3.0}%",
+        "#".repeat(filled),
+        ".".repeat(10 - filled.min(10)),
+        confidence * 100.0
+    )
+}
+
+/// Plain text for a terminal or an e-mail: the answer first, then why, then what was read.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    let d = &r.diagnosis;
+    let _ = writeln!(out, "PortSleuth {} diagnosis", r.portsleuth_version);
+    let _ = writeln!(
+        out,
+        "{}",
+        if d.scanned {
+            "Scanned this machine."
+        } else {
+            "No scan: conclusions rest on the text alone."
+        }
+    );
+    out.push('\n');
+    for (i, f) in d.findings.iter().enumerate() {
+        let _ = writeln!(out, "{}. {}  {}", i + 1, f.title, bar(f.confidence));
+        let _ = writeln!(out, "   category: {}   rule: {}", f.category, f.rule_id);
+        let _ = writeln!(out, "   {}", wrap(&f.explanation, 76, "   "));
+        if !f.evidence.is_empty() {
+            let _ = writeln!(out, "   Why:");
+            for e in &f.evidence {
+                let tag = match e.source {
+                    EvidenceSource::Text => "text",
+                    EvidenceSource::Scan => "scan",
+                    EvidenceSource::Absence => "scan",
+                };
+                let _ = writeln!(out, "   - [{tag}] {}", wrap(&e.says, 70, "     "));
+            }
+        }
+        for u in &f.unverified {
+            let _ = writeln!(out, "   - [not checked] {}", wrap(u, 62, "     "));
+        }
+        if !f.steps.is_empty() {
+            let _ = writeln!(out, "   What to do:");
+            for (n, s) in f.steps.iter().enumerate() {
+                let _ = writeln!(out, "   {}) {}", n + 1, wrap(s, 72, "      "));
+            }
+        }
+        if !f.actions.is_empty() {
+            let _ = writeln!(out, "   Actions (portsleuth fix --action ID):");
+            for a in &f.actions {
+                let _ = writeln!(out, "   * {}  [{}]", a.label, a.id);
+                if let Some(c) = &a.caution {
+                    let _ = writeln!(out, "     note: {}", wrap(c, 68, "     "));
+                }
+            }
+        }
+        for reference in &f.references {
+            match &reference.url {
+                Some(url) => {
+                    let _ = writeln!(out, "   See: {} <{}>", reference.title, url);
+                }
+                None => {
+                    let _ = writeln!(out, "   See: {}", reference.title);
+                }
+            }
+        }
+        out.push('\n');
+    }
+    if !d.port_holders.is_empty() {
+        let _ = writeln!(out, "Ports named in the error:");
+        for h in &d.port_holders {
+            let _ = writeln!(out, "  port {:>5}: {}", h.port, h.summary);
+        }
+        out.push('\n');
+    }
+    if !d.ruled_out.is_empty() {
+        let _ = writeln!(out, "Ruled out:");
+        for r in &d.ruled_out {
+            let _ = writeln!(
+                out,
+                "  - {} ({}): {}",
+                r.title,
+                r.category,
+                wrap(&r.why, 60, "    ")
+            );
+        }
+        out.push('\n');
+    }
+    let s = &r.symptoms;
+    let _ = writeln!(out, "Read from the text ({} bytes):", r.input.bytes);
+    if !s.protocols.is_empty() {
+        let _ = writeln!(
+            out,
+            "  protocols: {}",
+            s.protocols
+                .iter()
+                .map(|p| p.value.to_uppercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for p in &s.ports {
+        let side = match (p.side, p.inferred) {
+            (_, true) => "implied",
+            (super::kb::PortSide::Local, _) => "local bind",
+            (super::kb::PortSide::Remote, _) => "remote",
+            _ => "side unknown",
+        };
+        let addr = p
+            .address
+            .as_deref()
+            .map(|a| format!(" on {a}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  port {}{} ({side})", p.port, addr);
+    }
+    if let Some(ssl) = &s.ssl {
+        let _ = writeln!(out, "  SSL: {}", if ssl.value { "yes" } else { "no" });
+    }
+    for v in &s.servers {
+        let _ = writeln!(out, "  server: {}", v.value);
+    }
+    for v in &s.accounts {
+        let _ = writeln!(out, "  account: {}", v.value);
+    }
+    for v in &s.responses {
+        let _ = writeln!(out, "  server response: {}", v.value);
+    }
+    for c in &s.codes {
+        let platform = c
+            .platform
+            .as_deref()
+            .map(|p| format!(", {p}"))
+            .unwrap_or_default();
+        let times = if c.count > 1 {
+            format!(" ×{}", c.count)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  code {} = {}{}{}: {}",
+            c.spelled,
+            c.name,
+            platform,
+            times,
+            wrap(&c.meaning, 60, "      ")
+        );
+    }
+    for e in &s.events {
+        let source = e.source.as_deref().unwrap_or("unknown source");
+        let meaning = e
+            .meaning
+            .as_deref()
+            .unwrap_or("not in PortSleuth's event table");
+        let _ = writeln!(
+            out,
+            "  event {} ({source}): {}",
+            e.id,
+            wrap(meaning, 60, "      ")
+        );
+    }
+    if !s.programs.is_empty() {
+        let _ = writeln!(
+            out,
+            "  programs named: {}",
+            s.programs
+                .iter()
+                .map(|p| p.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for n in &s.notes {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    if let Some(note) = &r.input.note {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    if let Some(snap) = &r.snapshot {
+        if !snap.warnings.is_empty() {
+            out.push('\n');
+            let _ = writeln!(out, "What the scan could not see:");
+            for w in &snap.warnings {
+                let _ = writeln!(out, "  - {}", w.what);
+                if let Some(remedy) = &w.remedy {
+                    let _ = writeln!(out, "    {remedy}");
+                }
+            }
+        }
+    }
+    for w in &r.kb_warnings {
+        let _ = writeln!(out, "rule file problem (skipped): {w}");
+    }
+    out
+}
+
+/// Markdown that pastes cleanly into ticket systems and chat.
+pub fn render_markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let d = &r.diagnosis;
+    let _ = writeln!(out, "## PortSleuth diagnosis\n");
+    let _ = writeln!(
+        out,
+        "_{}_ · PortSleuth {} · {}\n",
+        if d.scanned {
+            "machine scanned"
+        } else {
+            "text only, no scan"
+        },
+        r.portsleuth_version,
+        md(&r.generated_at)
+    );
+    for (i, f) in d.findings.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "### {}. {} — {:.0}%\n",
+            i + 1,
+            md(&f.title),
+            f.confidence * 100.0
+        );
+        let _ = writeln!(out, "`{}` · rule `{}`\n", f.category, f.rule_id);
+        let _ = writeln!(out, "{}\n", md(&f.explanation));
+        if !f.evidence.is_empty() || !f.unverified.is_empty() {
+            let _ = writeln!(out, "**Why**\n");
+            for e in &f.evidence {
+                let _ = writeln!(out, "- {}", md(&e.says));
+            }
+            for u in &f.unverified {
+                let _ = writeln!(out, "- _not checked:_ {}", md(u));
+            }
+            out.push('\n');
+        }
+        if !f.steps.is_empty() {
+            let _ = writeln!(out, "**What to do**\n");
+            for (n, s) in f.steps.iter().enumerate() {
+                let _ = writeln!(out, "{}. {}", n + 1, md(s));
+            }
+            out.push('\n');
+        }
+        for reference in &f.references {
+            match &reference.url {
+                Some(url) => {
+                    let _ = writeln!(
+                        out,
+                        "- [{}](<{}>)",
+                        md(&reference.title),
+                        url.replace(['<', '>', ' '], "")
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "- {}", md(&reference.title));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    if !d.ruled_out.is_empty() {
+        let _ = writeln!(out, "### Ruled out\n");
+        for r in &d.ruled_out {
+            let _ = writeln!(
+                out,
+                "- **{}** (`{}`): {}",
+                md(&r.title),
+                r.category,
+                md(&r.why)
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "### Decoded\n");
+    for c in &r.symptoms.codes {
+        let _ = writeln!(
+            out,
+            "- `{}` — {}: {}",
+            md_code(&c.spelled),
+            md(&c.name),
+            md(&c.meaning)
+        );
+    }
+    for e in &r.symptoms.events {
+        let _ = writeln!(
+            out,
+            "- event {} ({}): {}",
+            e.id,
+            md(e.source.as_deref().unwrap_or("unknown source")),
+            md(e.meaning.as_deref().unwrap_or("not in the event table"))
+        );
+    }
+    out
+}
+
+/// Escapes text for Markdown so pasted content cannot become markup, links or HTML.
+pub fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '|'
+            | '!' | '~' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn md_code(s: &str) -> String {
+    s.replace('`', "'").replace(['\n', '\r'], " ")
+}
+
+/// Wraps `s` at `width` columns, indenting continuation lines.
+pub fn wrap(s: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for word in s.split_whitespace() {
+        let len = word.chars().count();
+        if col > 0 && col + 1 + len > width {
+            out.push('\n');
+            out.push_str(indent);
+            col = 0;
+        } else if col > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+    }
+    out
+}

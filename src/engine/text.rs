@@ -1,0 +1,301 @@
+//! Pasted text, made regular before it is read.
+//!
+//! Technicians paste from dialogs, web pages, e-mails and Event Viewer: CRLF line ends, smart
+//! quotes, HTML entities, non-breaking spaces and zero-width marks all turn up. The reader works
+//! on a normalised copy so that its patterns stay simple, and every position it finds is mapped
+//! back to the original text, so evidence can point at what the user actually pasted.
+//!
+//! This module never allocates when the text needs no change (the common case for logs).
+
+use std::borrow::Cow;
+
+/// The normalised text and the way back to positions in the original.
+#[derive(Debug, Clone)]
+pub struct Normalized<'a> {
+    pub text: Cow<'a, str>,
+    /// `(position in normalised text, position in original)` at every place where the two
+    /// stop running in step; between checkpoints bytes correspond one to one.
+    checkpoints: Vec<(usize, usize)>,
+}
+
+impl<'a> Normalized<'a> {
+    pub fn new(original: &'a str) -> Self {
+        if !needs_work(original) {
+            return Self {
+                text: Cow::Borrowed(original),
+                checkpoints: Vec::new(),
+            };
+        }
+        let mut out = String::with_capacity(original.len());
+        let mut checkpoints = Vec::new();
+        let bytes = original.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let rest = &original[i..];
+            let (replacement, consumed): (Option<&str>, usize) = match bytes[i] {
+                b'\r' if bytes.get(i + 1) == Some(&b'\n') => (Some(""), 1),
+                b'\r' => (Some("\n"), 1),
+                b'&' => match decode_entity(rest) {
+                    Some((decoded, len)) => (Some(decoded), len),
+                    None => (None, 1),
+                },
+                0..=8 | 11 | 12 | 14..=31 | 127 => (Some(" "), 1),
+                b if b >= 0x80 => {
+                    let ch = rest.chars().next().unwrap_or(' ');
+                    (replace_char(ch), ch.len_utf8())
+                }
+                _ => (None, 1),
+            };
+            match replacement {
+                None => out.push_str(&rest[..consumed]),
+                Some(r) => {
+                    out.push_str(r);
+                    checkpoints.push((out.len(), i + consumed));
+                }
+            }
+            i += consumed;
+        }
+        Self {
+            text: Cow::Owned(out),
+            checkpoints,
+        }
+    }
+
+    /// Maps a byte position in the normalised text to the original text.
+    pub fn original_pos(&self, pos: usize) -> usize {
+        let idx = self.checkpoints.partition_point(|&(n, _)| n <= pos);
+        if idx == 0 {
+            pos
+        } else {
+            let (n, o) = self.checkpoints[idx - 1];
+            o + (pos - n)
+        }
+    }
+}
+
+fn needs_work(s: &str) -> bool {
+    s.bytes().any(|b| {
+        b == b'\r' || b == b'&' || b >= 0x80 || (b < 32 && b != b'\n' && b != b'\t') || b == 127
+    })
+}
+
+fn replace_char(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => "'",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => "\"",
+        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => " ",
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => "-",
+        '\u{2028}' | '\u{2029}' | '\u{0085}' => "\n",
+        // Zero-width and bidirectional marks: invisible, and they split words apart.
+        '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}'
+        | '\u{FEFF}' => "",
+        '\u{FFFD}' => " ",
+        _ => return None,
+    })
+}
+
+/// Decodes one HTML entity at the start of `s`; returns the text and the entity's length.
+fn decode_entity(s: &str) -> Option<(&'static str, usize)> {
+    const NAMED: [(&str, &str); 9] = [
+        ("&amp;", "&"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&apos;", "'"),
+        ("&nbsp;", " "),
+        ("&lsquo;", "'"),
+        ("&rsquo;", "'"),
+        ("&#39;", "'"),
+    ];
+    for (entity, text) in NAMED {
+        if s.len() >= entity.len() && s[..entity.len()].eq_ignore_ascii_case(entity) {
+            return Some((text, entity.len()));
+        }
+    }
+    // Numeric entities for the few characters that matter to the reader.
+    let end = s.find(';').filter(|&e| e <= 8)?;
+    let body = &s[2.min(end)..end];
+    if !s.starts_with("&#") {
+        return None;
+    }
+    let value = if let Some(hex) = body.strip_prefix(['x', 'X']) {
+        u32::from_str_radix(hex, 16).ok()?
+    } else {
+        body.parse::<u32>().ok()?
+    };
+    let text = match value {
+        34 | 0x201C | 0x201D => "\"",
+        39 | 0x2018 | 0x2019 => "'",
+        38 => "&",
+        60 => "<",
+        62 => ">",
+        10 => "\n",
+        9 | 32 | 160 => " ",
+        _ => return None,
+    };
+    Some((text, end + 1))
+}
+
+/// What kind of bytes the user handed over, decided before reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    Text { text: String, note: Option<String> },
+    Binary { reason: String },
+}
+
+/// Turns raw input bytes into text: UTF-8, UTF-16 (Notepad's "Unicode" and Event Viewer
+/// exports), or lossy UTF-8 with a note. Binary data is refused with a reason.
+pub fn decode_input(bytes: &[u8]) -> Decoded {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return decode_input(rest);
+    }
+    let utf16 = if bytes.starts_with(&[0xFF, 0xFE]) {
+        Some((true, &bytes[2..]))
+    } else if bytes.starts_with(&[0xFE, 0xFF]) {
+        Some((false, &bytes[2..]))
+    } else if looks_like_utf16le(bytes) {
+        Some((true, bytes))
+    } else {
+        None
+    };
+    if let Some((le, body)) = utf16 {
+        let units = body.chunks_exact(2).map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        let text: String = char::decode_utf16(units)
+            .map(|r| r.unwrap_or('\u{FFFD}'))
+            .collect();
+        return Decoded::Text {
+            text,
+            note: Some("read as UTF-16 text".into()),
+        };
+    }
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let suspicious = sample
+        .iter()
+        .filter(|&&b| b == 0 || (b < 32 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)))
+        .count();
+    if !sample.is_empty()
+        && (sample.contains(&0) && suspicious * 100 > sample.len()
+            || suspicious * 10 > sample.len())
+    {
+        return Decoded::Binary {
+            reason: format!(
+                "this looks like a binary file, not error text ({} of the first {} bytes are control bytes); paste or save the error message as text",
+                suspicious,
+                sample.len()
+            ),
+        };
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Decoded::Text {
+            text: s.to_owned(),
+            note: None,
+        },
+        Err(_) => {
+            // Old logs and dialogs copied on Windows are often Windows-1252: keep every byte
+            // readable rather than dropping the line.
+            let text: String = bytes
+                .iter()
+                .map(|&b| if b < 0x80 { b as char } else { cp1252(b) })
+                .collect();
+            Decoded::Text {
+                text,
+                note: Some("the text was not valid UTF-8; read it as Windows-1252".into()),
+            }
+        }
+    }
+}
+
+fn looks_like_utf16le(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    if sample.len() < 8 {
+        return false;
+    }
+    let odd_zero = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
+    let even_zero = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+    odd_zero * 10 > sample.len() / 2 * 9 && even_zero * 10 < sample.len() / 2
+}
+
+fn cp1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9F => HIGH[(b - 0x80) as usize],
+        _ => b as char,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_map_back_through_crlf_entities_and_smart_quotes() {
+        let original = "Server: \u{2018}mail\u{2019}\r\nPort: 110 &amp; more";
+        let n = Normalized::new(original);
+        assert_eq!(n.text, "Server: 'mail'\nPort: 110 & more");
+        let pos = n.text.find("110").expect("port in text");
+        let orig = n.original_pos(pos);
+        assert_eq!(&original[orig..orig + 3], "110");
+        let amp = n.text.find("more").expect("word");
+        assert_eq!(
+            &original[n.original_pos(amp)..n.original_pos(amp) + 4],
+            "more"
+        );
+    }
+
+    #[test]
+    fn plain_ascii_is_borrowed_not_copied() {
+        let n = Normalized::new("listen tcp :6379: bind: address already in use\n");
+        assert!(matches!(n.text, Cow::Borrowed(_)));
+        assert_eq!(n.original_pos(7), 7);
+    }
+
+    #[test]
+    fn notepad_unicode_files_are_read_as_utf16() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "Event ID: 11508".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(
+            decode_input(&bytes),
+            Decoded::Text {
+                text: "Event ID: 11508".into(),
+                note: Some("read as UTF-16 text".into())
+            }
+        );
+    }
+
+    #[test]
+    fn binary_input_is_refused_with_a_reason() {
+        let bytes: Vec<u8> = (0..2048u32).map(|i| (i * 7 % 256) as u8).collect();
+        assert!(matches!(decode_input(&bytes), Decoded::Binary { .. }));
+    }
+
+    #[test]
+    fn windows_1252_text_keeps_its_words() {
+        let bytes = b"Port 110 \x93rejected\x94";
+        match decode_input(bytes) {
+            Decoded::Text { text, note } => {
+                assert_eq!(text, "Port 110 \u{201C}rejected\u{201D}");
+                assert!(note.is_some());
+            }
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+}

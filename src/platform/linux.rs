@@ -1,0 +1,422 @@
+//! Linux: sockets from netlink (sock_diag, via netstat2) or `/proc/net` when netlink is not
+//! available, owners from the `/proc/*/fd` inode walk, services from cgroups and systemd,
+//! products from dpkg or rpm.
+
+use super::procfs::{self, SocketUnit};
+use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
+use crate::engine::snapshot::{
+    HttpSysRegistration, PortRange, Process, Product, Service, ServiceManager, Socket, Transport,
+    Warning,
+};
+use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
+use std::collections::{HashMap, HashSet};
+use std::process::Command;
+
+pub const ELEVATE_HINT: &str =
+    "Run it with sudo (sudo portsleuth …) to see every process's sockets.";
+
+pub fn is_elevated() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| procfs::effective_uid(&s))
+        == Some(0)
+}
+
+/// Sockets with owners. `--port` scans keep only the sockets on those ports before the
+/// expensive owner walk.
+pub(crate) fn sockets(
+    options: &ScanOptions,
+    reporter: &mut Reporter<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<(Vec<RawSocket>, String), ScanError> {
+    let (mut rows, source) = match netlink_sockets() {
+        Ok(rows) => (rows, "netlink".to_owned()),
+        Err(why) => {
+            warnings.push(Warning {
+                what: format!("netlink socket diagnostics are not available ({why}); sockets were read from /proc/net instead"),
+                remedy: None,
+            });
+            (proc_net_sockets(warnings), "procfs".to_owned())
+        }
+    };
+    if !options.ports.is_empty() {
+        rows.retain(|(s, _)| {
+            options.ports.contains(&s.local_port)
+                || s.remote.is_some_and(|(_, p)| options.ports.contains(&p))
+        });
+    }
+    reporter.step(Phase::Sockets, 1, 1)?;
+    let wanted: HashSet<u64> = rows
+        .iter()
+        .map(|(_, inode)| *inode)
+        .filter(|&i| i != 0)
+        .collect();
+    let owners = pids_by_inode(&wanted, reporter, warnings)?;
+    let sockets = rows
+        .into_iter()
+        .map(|(mut s, inode)| {
+            if let Some(pids) = owners.get(&inode) {
+                s.pids = pids.clone();
+            }
+            s
+        })
+        .collect();
+    Ok((sockets, source))
+}
+
+fn netlink_sockets() -> Result<Vec<(RawSocket, u64)>, String> {
+    let iter = netstat2::iterate_sockets_info_without_pids(
+        AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6,
+        ProtocolFlags::TCP | ProtocolFlags::UDP,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for info in iter {
+        let info = info.map_err(|e| e.to_string())?;
+        let inode = u64::from(info.inode);
+        let raw = match info.protocol_socket_info {
+            ProtocolSocketInfo::Tcp(t) => RawSocket {
+                transport: Transport::Tcp,
+                local: t.local_addr,
+                local_port: t.local_port,
+                remote: Some((t.remote_addr, t.remote_port)),
+                state: t.state.to_string(),
+                pids: Vec::new(),
+            },
+            ProtocolSocketInfo::Udp(u) => RawSocket {
+                transport: Transport::Udp,
+                local: u.local_addr,
+                local_port: u.local_port,
+                remote: None,
+                state: String::new(),
+                pids: Vec::new(),
+            },
+        };
+        out.push((raw, inode));
+    }
+    Ok(out)
+}
+
+fn proc_net_sockets(warnings: &mut Vec<Warning>) -> Vec<(RawSocket, u64)> {
+    let mut out = Vec::new();
+    for (file, transport) in [
+        ("tcp", Transport::Tcp),
+        ("tcp6", Transport::Tcp),
+        ("udp", Transport::Udp),
+        ("udp6", Transport::Udp),
+    ] {
+        let path = format!("/proc/net/{file}");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                for row in procfs::parse_proc_net(&text, transport) {
+                    let remote =
+                        (transport == Transport::Tcp).then_some((row.remote, row.remote_port));
+                    out.push((
+                        RawSocket {
+                            transport,
+                            local: row.local,
+                            local_port: row.local_port,
+                            remote,
+                            state: row.state,
+                            pids: Vec::new(),
+                        },
+                        row.inode,
+                    ));
+                }
+            }
+            Err(e) => warnings.push(Warning {
+                what: format!("cannot read {path}: {e}"),
+                remedy: None,
+            }),
+        }
+    }
+    out
+}
+
+/// Which processes hold the wanted socket inodes, by reading every `/proc/PID/fd`. Split over
+/// two threads: on a busy machine this walk is most of a scan's time.
+fn pids_by_inode(
+    wanted: &HashSet<u64>,
+    reporter: &mut Reporter<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<HashMap<u64, Vec<u32>>, ScanError> {
+    let mut owners: HashMap<u64, Vec<u32>> = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(owners);
+    }
+    let pids: Vec<u32> = match std::fs::read_dir("/proc") {
+        Ok(dir) => dir
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect(),
+        Err(e) => {
+            warnings.push(Warning {
+                what: format!("cannot list /proc: {e}; socket owners are unknown"),
+                remedy: None,
+            });
+            return Ok(owners);
+        }
+    };
+    reporter.step(Phase::Owners, 0, pids.len())?;
+    let chunks: Vec<&[u32]> = pids.chunks(pids.len().div_ceil(2).max(1)).collect();
+    let results: Vec<(Vec<(u64, u32)>, usize)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    let mut unreadable = 0;
+                    for &pid in *chunk {
+                        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+                            unreadable += 1;
+                            continue;
+                        };
+                        for fd in fds.flatten() {
+                            let Ok(target) = std::fs::read_link(fd.path()) else {
+                                continue;
+                            };
+                            let Some(inode) = target
+                                .to_str()
+                                .and_then(|t| t.strip_prefix("socket:["))
+                                .and_then(|t| t.strip_suffix(']'))
+                                .and_then(|t| t.parse::<u64>().ok())
+                            else {
+                                continue;
+                            };
+                            if wanted.contains(&inode) {
+                                found.push((inode, pid));
+                            }
+                        }
+                    }
+                    (found, unreadable)
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut unreadable = 0;
+    for (found, u) in results {
+        unreadable += u;
+        for (inode, pid) in found {
+            let list = owners.entry(inode).or_default();
+            if !list.contains(&pid) {
+                list.push(pid);
+            }
+        }
+    }
+    reporter.step(Phase::Owners, pids.len(), pids.len())?;
+    if unreadable > 0 && !is_elevated() {
+        warnings.push(Warning {
+            what: format!("the open sockets of {unreadable} processes could not be read (other users' processes)"),
+            remedy: Some(ELEVATE_HINT.into()),
+        });
+    }
+    Ok(owners)
+}
+
+/// systemd units behind the processes, and socket units that hold ports themselves.
+pub(crate) fn services(
+    processes: &mut [Process],
+    sockets: &[Socket],
+    reporter: &mut Reporter<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Service>, ScanError> {
+    let total = processes.len();
+    let mut units: Vec<String> = Vec::new();
+    for (i, p) in processes.iter_mut().enumerate() {
+        if let Some(unit) = std::fs::read_to_string(format!("/proc/{}/cgroup", p.pid))
+            .ok()
+            .and_then(|t| procfs::unit_from_cgroup(&t))
+        {
+            if !units.contains(&unit) {
+                units.push(unit.clone());
+            }
+            p.services = vec![unit];
+        }
+        reporter.step(Phase::Services, i + 1, total)?;
+    }
+    // Ports held by PID 1 are systemd socket units (socket activation): name them.
+    let socket_units: Vec<SocketUnit> = if sockets.iter().any(|s| s.pids.contains(&1)) {
+        run(
+            "systemctl",
+            &[
+                "list-sockets",
+                "--all",
+                "--no-legend",
+                "--full",
+                "--no-pager",
+            ],
+        )
+        .map(|t| procfs::parse_list_sockets(&t))
+        .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if let Some(pid1) = processes.iter_mut().find(|p| p.pid == 1) {
+        for su in &socket_units {
+            if sockets
+                .iter()
+                .any(|s| s.pids.contains(&1) && Some(s.local_port) == su.port)
+                && !pid1.services.contains(&su.unit)
+            {
+                pid1.services.push(su.unit.clone());
+                units.push(su.unit.clone());
+            }
+        }
+    }
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = vec![
+        "show",
+        "--no-pager",
+        "-p",
+        "Id,Description,ActiveState,SubState,UnitFileState,MainPID,TriggeredBy",
+    ];
+    args.extend(units.iter().map(String::as_str));
+    let Some(text) = run("systemctl", &args) else {
+        warnings.push(Warning {
+            what: "systemctl is not available: processes are not matched to services".into(),
+            remedy: None,
+        });
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for block in text.split("\n\n") {
+        let fields = procfs::parse_systemctl_show(block);
+        let get = |k: &str| {
+            fields
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let id = get("Id");
+        if id.is_empty() {
+            continue;
+        }
+        let triggered = get("TriggeredBy");
+        out.push(Service {
+            display_name: get("Description"),
+            manager: ServiceManager::Systemd,
+            state: format!("{} ({})", get("ActiveState"), get("SubState")),
+            start_type: get("UnitFileState"),
+            pid: get("MainPID").parse().ok().filter(|&p| p != 0),
+            socket_unit: triggered
+                .split_whitespace()
+                .find(|u| u.ends_with(".socket"))
+                .map(str::to_owned),
+            id,
+        });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// The package that owns each executable (dpkg, then rpm).
+pub(crate) fn products(
+    processes: &mut [Process],
+    reporter: &mut Reporter<'_>,
+    _warnings: &mut Vec<Warning>,
+) -> Result<Vec<Product>, ScanError> {
+    let paths: Vec<String> = {
+        let mut v: Vec<String> = processes.iter().filter_map(|p| p.exe.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    reporter.step(Phase::Products, 0, paths.len())?;
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut owner: HashMap<String, String> = HashMap::new();
+    let mut source = "dpkg";
+    let mut args = vec!["-S"];
+    args.extend(paths.iter().map(String::as_str));
+    if let Some(text) = run_any_status("dpkg-query", &args) {
+        for (pkg, path) in procfs::parse_dpkg_search(&text) {
+            owner.insert(path, pkg);
+        }
+    } else {
+        source = "rpm";
+        for path in &paths {
+            if let Some(pkg) = run("rpm", &["-qf", "--qf", "%{NAME}\n", path]) {
+                let pkg = pkg.trim().to_owned();
+                if !pkg.is_empty() && !pkg.contains(' ') {
+                    owner.insert(path.clone(), pkg);
+                }
+            }
+        }
+    }
+    let mut packages: Vec<String> = owner.values().cloned().collect();
+    packages.sort();
+    packages.dedup();
+    let mut products = Vec::new();
+    for pkg in &packages {
+        let (version, publisher) = if source == "dpkg" {
+            run(
+                "dpkg-query",
+                &["-W", "-f", "${Version}\t${Maintainer}", pkg],
+            )
+            .and_then(|t| {
+                t.split_once('\t')
+                    .map(|(v, m)| (v.to_owned(), m.to_owned()))
+            })
+            .unwrap_or_default()
+        } else {
+            (
+                run("rpm", &["-q", "--qf", "%{VERSION}-%{RELEASE}", pkg]).unwrap_or_default(),
+                String::new(),
+            )
+        };
+        products.push(Product {
+            id: format!("{source}:{pkg}"),
+            name: pkg.clone(),
+            version,
+            publisher,
+            source: source.to_owned(),
+            install_location: None,
+            uninstall_command: Some(if source == "dpkg" {
+                format!("apt-get remove -y {pkg}")
+            } else {
+                format!("dnf remove -y {pkg}")
+            }),
+            quiet_uninstall_command: None,
+        });
+    }
+    for p in processes.iter_mut() {
+        if let Some(pkg) = p.exe.as_ref().and_then(|e| owner.get(e)) {
+            p.product = Some(format!("{source}:{pkg}"));
+        }
+    }
+    reporter.step(Phase::Products, paths.len(), paths.len())?;
+    Ok(products)
+}
+
+pub(crate) fn windows_specials(
+    _warnings: &mut Vec<Warning>,
+) -> (Vec<PortRange>, Vec<HttpSysRegistration>) {
+    (Vec::new(), Vec::new())
+}
+
+/// Runs a command and returns its standard output when it succeeds.
+fn run(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Like [`run`], but keeps the output when the command ran at all (dpkg-query -S exits 1 when
+/// some of several paths belong to no package).
+fn run_any_status(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -1,0 +1,103 @@
+//! Real parts for tests: child processes that hold real ports under a name of our choosing.
+//!
+//! The test executable doubles as the listener: copied to a temp folder as `PoProxy.exe` and
+//! started with `PORTSLEUTH_TEST_LISTEN=ADDR`, its `child_listener` test binds ADDR, prints the
+//! port and waits until killed (or its stdin closes).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub struct Listener {
+    pub child: Child,
+    pub port: u16,
+    pub exe: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a copy of this test executable named `name` that listens on `addr` (`tcp:127.0.0.1:0`,
+/// `udp:[::1]:0`).
+pub fn spawn_listener(name: &str, addr: &str) -> Listener {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exe = dir.path().join(name);
+    std::fs::copy(std::env::current_exe().expect("own path"), &exe).expect("copy test binary");
+    let mut child = Command::new(&exe)
+        .args([
+            "--exact",
+            "child_listener",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PORTSLEUTH_TEST_LISTEN", addr)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start listener");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut port = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("listener output");
+        // libtest prints "test child_listener ... " on the same line first.
+        if let Some(at) = line.find("LISTENING ") {
+            port = Some(line[at + 10..].trim().parse().expect("port number"));
+            break;
+        }
+    }
+    Listener {
+        child,
+        port: port.expect("the listener printed its port"),
+        exe,
+        _dir: dir,
+    }
+}
+
+/// The body of the child: binds, reports the port, then waits for stdin to close.
+pub fn child_listener_main() {
+    let Ok(spec) = std::env::var("PORTSLEUTH_TEST_LISTEN") else {
+        return;
+    };
+    let (proto, addr) = spec.split_once(':').expect("proto:addr");
+    let port = if proto == "udp" {
+        let s = std::net::UdpSocket::bind(addr).expect("bind udp");
+        let port = s.local_addr().expect("addr").port();
+        std::mem::forget(s);
+        port
+    } else {
+        let l = std::net::TcpListener::bind(addr).expect("bind tcp");
+        let port = l.local_addr().expect("addr").port();
+        std::mem::forget(l);
+        port
+    };
+    println!("LISTENING {port}");
+    let mut sink = String::new();
+    let _ = std::io::stdin().read_line(&mut sink);
+    std::process::exit(0);
+}
+
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|r| r.split_whitespace().nth(1))
+                .map(|u| u == "0")
+        })
+        .unwrap_or(false)
+}
+
+/// The seed scenario's Outlook Express dialog, naming `port`.
+pub fn seed_dialog(port: u16) -> String {
+    format!(
+        "There was a problem logging onto your mail server. Your Password was\r\nrejected. Account: 'alias on EXCH01', Server: 'exch01', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port {port}, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92\r\n"
+    )
+}
