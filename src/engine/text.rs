@@ -110,16 +110,19 @@ fn decode_entity(s: &str) -> Option<(&'static str, usize)> {
         ("&#39;", "'"),
     ];
     for (entity, text) in NAMED {
-        if s.len() >= entity.len() && s[..entity.len()].eq_ignore_ascii_case(entity) {
+        if s.as_bytes()
+            .get(..entity.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(entity.as_bytes()))
+        {
             return Some((text, entity.len()));
         }
     }
     // Numeric entities for the few characters that matter to the reader.
-    let end = s.find(';').filter(|&e| e <= 8)?;
-    let body = &s[2.min(end)..end];
     if !s.starts_with("&#") {
         return None;
     }
+    let end = s.find(';').filter(|&e| e <= 8)?;
+    let body = &s[2..end];
     let value = if let Some(hex) = body.strip_prefix(['x', 'X']) {
         u32::from_str_radix(hex, 16).ok()?
     } else {
@@ -257,6 +260,13 @@ mod tests {
             &original[n.original_pos(amp)..n.original_pos(amp) + 4],
             "more"
         );
+    }
+
+    #[test]
+    fn an_ampersand_before_a_multibyte_character_is_left_alone() {
+        // Found by the property test: "&" followed by "é" once sliced inside the character.
+        let n = Normalized::new("&\u{e9};x &#\u{e9};");
+        assert_eq!(n.text, "&\u{e9};x &#\u{e9};");
     }
 
     #[test]
