@@ -214,9 +214,21 @@ fn an_unprivileged_scan_says_what_it_could_not_see_instead_of_failing() {
     }
     // The listener runs as root; the scan runs as `nobody`, who cannot read root's sockets.
     let l = spawn_listener("rootd", "tcp:127.0.0.1:0");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portsleuth"))
+    // `nobody` may not be able to reach the build folder (CI clones under /root): run a copy
+    // from a world-readable temp folder.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = dir.path().join("portsleuth");
+    std::fs::copy(env!("CARGO_BIN_EXE_portsleuth"), &bin).expect("copy binary");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod dir");
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod bin");
+    }
+    let out = std::process::Command::new(&bin)
         .args(["scan", "--format", "json", "--port", &l.port.to_string()])
         .env("HOME", "/nonexistent")
+        .current_dir("/")
         .uid_gid(65534)
         .output()
         .expect("run scan as nobody");
