@@ -13,7 +13,8 @@ use super::kb::{
     ActionKind, Effect, HolderMatcher, KnowledgeBase, PortSide, Reference, Rule, SymptomMatcher,
 };
 use super::model::{Category, Condition, Span};
-use super::snapshot::{Holder, Snapshot};
+use super::safety::protected_reason;
+use super::snapshot::{Holder, Process, Snapshot};
 use super::symptoms::Symptoms;
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +94,9 @@ pub struct Finding {
     #[serde(default)]
     pub unverified: Vec<String>,
     pub actions: Vec<PlannedAction>,
+    /// Actions the rule would offer but that are not offered here, and why (a protected holder).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
     pub references: Vec<Reference>,
 }
 
@@ -351,7 +355,7 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let actions = self.plan_actions(rule, acted_on.as_ref());
+        let (actions, withheld) = self.plan_actions(rule, acted_on.as_ref());
         Outcome::Finding(Box::new(Finding {
             rule_id: rule.id.clone(),
             category: rule.category,
@@ -362,6 +366,7 @@ impl<'a> Ctx<'a> {
             evidence,
             unverified,
             actions,
+            withheld,
             references: rule.references.clone(),
         }))
     }
@@ -611,11 +616,27 @@ impl<'a> Ctx<'a> {
             .replace("{kind}", &kind)
     }
 
-    fn plan_actions(&self, rule: &Rule, hit: Option<&CheckHit<'_>>) -> Vec<PlannedAction> {
+    /// The actions the rule offers, aimed at the holder the scan found, and the ones withheld
+    /// because the holder is protected (with the reason).
+    fn plan_actions(
+        &self,
+        rule: &Rule,
+        hit: Option<&CheckHit<'_>>,
+    ) -> (Vec<PlannedAction>, Vec<String>) {
         let mut actions = Vec::new();
+        let mut withheld = Vec::new();
         let process = hit.and_then(|h| h.holder).and_then(|h| h.process);
         let port = hit.map(|h| h.port);
         let snapshot = self.snapshot;
+        let protected = process.and_then(protected_reason);
+        let aimed_at = |p: &Process| ActionTarget {
+            port,
+            pid: Some(p.pid),
+            start_time: Some(p.start_time),
+            exe: p.exe.clone(),
+            exe_name: Some(p.exe_name.clone()),
+            ..ActionTarget::default()
+        };
         for kind in &rule.actions {
             match (kind, process) {
                 (ActionKind::StopService | ActionKind::DisableService, Some(p)) => {
@@ -632,19 +653,28 @@ impl<'a> Ctx<'a> {
                             kind: *kind,
                             label: format!("{verb} service \u{2018}{name}\u{2019}"),
                             target: ActionTarget {
-                                port,
-                                pid: Some(p.pid),
-                                start_time: Some(p.start_time),
-                                exe: p.exe.clone(),
-                                exe_name: Some(p.exe_name.clone()),
                                 service: Some(id.clone()),
                                 service_manager: service
                                     .map(|s| format!("{:?}", s.manager).to_lowercase()),
-                                ..ActionTarget::default()
+                                ..aimed_at(p)
                             },
                             caution: None,
                         });
                     }
+                }
+                (ActionKind::Uninstall | ActionKind::StopProcess, Some(p))
+                    if protected.is_some() =>
+                {
+                    let verb = if *kind == ActionKind::Uninstall {
+                        "uninstall"
+                    } else {
+                        "stop"
+                    };
+                    let why = protected.as_deref().unwrap_or_default();
+                    withheld.push(format!(
+                        "PortSleuth will not {verb} {} (PID {}): {why}.",
+                        p.exe_name, p.pid
+                    ));
                 }
                 (ActionKind::Uninstall, Some(p)) => {
                     if let Some(product) = p
@@ -652,25 +682,18 @@ impl<'a> Ctx<'a> {
                         .as_deref()
                         .and_then(|id| snapshot.and_then(|s| s.product(id)))
                     {
+                        let name = if product.version.is_empty() {
+                            product.name.clone()
+                        } else {
+                            format!("{} {}", product.name, product.version)
+                        };
                         actions.push(PlannedAction {
                             id: format!("uninstall-{}", product.id),
                             kind: ActionKind::Uninstall,
-                            label: format!(
-                                "Uninstall {}",
-                                if product.version.is_empty() {
-                                    product.name.clone()
-                                } else {
-                                    format!("{} {}", product.name, product.version)
-                                }
-                            ),
+                            label: format!("Uninstall {name}"),
                             target: ActionTarget {
-                                port,
-                                pid: Some(p.pid),
-                                start_time: Some(p.start_time),
-                                exe: p.exe.clone(),
-                                exe_name: Some(p.exe_name.clone()),
                                 product: Some(product.id.clone()),
-                                ..ActionTarget::default()
+                                ..aimed_at(p)
                             },
                             caution: None,
                         });
@@ -684,14 +707,7 @@ impl<'a> Ctx<'a> {
                         id: format!("stop_process-{}", p.pid),
                         kind: ActionKind::StopProcess,
                         label: format!("Stop process {} (PID {})", p.exe_name, p.pid),
-                        target: ActionTarget {
-                            port,
-                            pid: Some(p.pid),
-                            start_time: Some(p.start_time),
-                            exe: p.exe.clone(),
-                            exe_name: Some(p.exe_name.clone()),
-                            ..ActionTarget::default()
-                        },
+                        target: aimed_at(p),
                         caution,
                     });
                 }
@@ -726,7 +742,7 @@ impl<'a> Ctx<'a> {
             ActionKind::StopProcess => 3,
             ActionKind::OpenReference => 4,
         });
-        actions
+        (actions, withheld)
     }
 
     fn unknown(&self) -> Finding {
@@ -774,6 +790,7 @@ impl<'a> Ctx<'a> {
             evidence,
             unverified: vec![],
             actions: vec![],
+            withheld: vec![],
             references: vec![],
         }
     }

@@ -1307,6 +1307,51 @@ base = 0.5
     }
 
     #[test]
+    fn every_knowledge_file_in_assets_is_built_in_and_valid() {
+        fn walk(dir: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("assets folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "toml") {
+                    out.push(
+                        path.strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/"))
+                            .expect("below assets")
+                            .display()
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        let mut on_disk = Vec::new();
+        walk(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/assets")),
+            &mut on_disk,
+        );
+        on_disk.sort();
+        let mut built_in: Vec<String> = BUILTIN_FILES
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
+        built_in.sort();
+        assert_eq!(
+            on_disk, built_in,
+            "a TOML file under assets/ is missing from BUILTIN_FILES (or the reverse)"
+        );
+        let (kb, errors) = KnowledgeBase::load(&KbSource::builtin());
+        assert!(
+            errors.is_empty(),
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert!(kb.rules.len() >= 40 && kb.programs.len() >= 30 && kb.winsock.len() >= 80);
+    }
+
+    #[test]
     fn exe_names_match_with_or_without_the_windows_suffix() {
         let p = Program {
             id: "x".into(),

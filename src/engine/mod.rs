@@ -7,6 +7,7 @@ pub mod diagnosis;
 pub mod kb;
 pub mod model;
 pub mod report;
+pub mod safety;
 pub mod scan_table;
 pub mod snapshot;
 pub mod symptoms;

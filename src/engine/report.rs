@@ -129,13 +129,16 @@ pub fn render_text(r: &Report) -> String {
             }
         }
         if !f.actions.is_empty() {
-            let _ = writeln!(out, "   Actions (portsleuth fix --action ID):");
+            let _ = writeln!(out, "   Actions:");
             for a in &f.actions {
                 let _ = writeln!(out, "   * {}  [{}]", a.label, a.id);
                 if let Some(c) = &a.caution {
                     let _ = writeln!(out, "     note: {}", wrap(c, 68, "     "));
                 }
             }
+        }
+        for w in &f.withheld {
+            let _ = writeln!(out, "   Not offered: {}", wrap(w, 64, "     "));
         }
         for reference in &f.references {
             match &reference.url {
@@ -310,6 +313,9 @@ pub fn render_markdown(r: &Report) -> String {
             }
             for u in &f.unverified {
                 let _ = writeln!(out, "- _not checked:_ {}", md(u));
+            }
+            for w in &f.withheld {
+                let _ = writeln!(out, "- _not offered:_ {}", md(w));
             }
             out.push('\n');
         }

@@ -631,7 +631,7 @@ impl<'kb> Reader<'kb> {
             };
             if digits.len() == 4 {
                 if self.kb.winsock.contains_key(&value) {
-                    self.add_winsock(c, value, whole.as_str(), whole.start(), whole.end(), None);
+                    self.add_winsock(c, value, whole.as_str(), whole.start(), whole.end());
                 }
             } else {
                 self.add_hresult(c, value, whole.as_str(), whole.start(), whole.end());
@@ -639,7 +639,7 @@ impl<'kb> Reader<'kb> {
         }
         for m in WSA_NAME.find_iter(text) {
             if let Some(&code) = self.winsock_by_name.get(m.as_str()) {
-                self.add_winsock(c, code, m.as_str(), m.start(), m.end(), None);
+                self.add_winsock(c, code, m.as_str(), m.start(), m.end());
             }
         }
         for m in ERRNO_NAME.find_iter(text) {
@@ -678,7 +678,7 @@ impl<'kb> Reader<'kb> {
             if (10000..=11999).contains(&n) {
                 let n = n as u32;
                 if self.kb.winsock.contains_key(&n) {
-                    self.add_winsock(c, n, spelled, start, end, msg);
+                    self.add_winsock(c, n, spelled, start, end);
                 }
                 continue;
             }
@@ -775,19 +775,11 @@ impl<'kb> Reader<'kb> {
         };
         c.code(decoded);
         if let Some(w) = wrapped_winsock {
-            self.add_winsock(c, w, spelled, start, end, None);
+            self.add_winsock(c, w, spelled, start, end);
         }
     }
 
-    fn add_winsock(
-        &self,
-        c: &mut Collector,
-        code: u32,
-        spelled: &str,
-        start: usize,
-        end: usize,
-        _msg: Option<&str>,
-    ) {
+    fn add_winsock(&self, c: &mut Collector, code: u32, spelled: &str, start: usize, end: usize) {
         let Some(info) = self.kb.winsock.get(&code) else {
             return;
         };
@@ -1273,7 +1265,7 @@ impl<'kb> Reader<'kb> {
                         self.add_errno(c, i, None, m.as_str(), m.start(), m.end())
                     }
                     PhraseTarget::Winsock(code) => {
-                        self.add_winsock(c, code, m.as_str(), m.start(), m.end(), None)
+                        self.add_winsock(c, code, m.as_str(), m.start(), m.end())
                     }
                 }
             }

@@ -86,13 +86,8 @@ pub fn child_listener_main() {
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|r| r.split_whitespace().nth(1))
-                .map(|u| u == "0")
-        })
-        .unwrap_or(false)
+        .and_then(|s| portsleuth::platform::procfs::effective_uid(&s))
+        == Some(0)
 }
 
 /// The seed scenario's Outlook Express dialog, naming `port`.

@@ -1,0 +1,208 @@
+//! The diagnosis tells apart causes that look the same, by what the scan shows. The machine is
+//! a fixed snapshot here because these tests are about the reasoning; `tests/scan.rs` does the
+//! same with real processes on real ports.
+
+use portsleuth::engine::diagnosis::{diagnose, Diagnosis, EvidenceSource};
+use portsleuth::engine::kb::{ActionKind, KnowledgeBase};
+use portsleuth::engine::model::Category;
+use portsleuth::engine::snapshot::{Process, Service, ServiceManager, Snapshot, Socket, Transport};
+use portsleuth::engine::symptoms::Reader;
+
+const DIALOG: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'ann on MAIL', Server: 'mail', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92";
+
+/// A machine where `exe_name` (PID `pid`), run by `service` if given, listens on `port`.
+fn machine(port: u16, pid: u32, exe_name: &str, service: Option<&str>) -> Snapshot {
+    let mut snap = Snapshot {
+        schema: "portsleuth.snapshot/1".into(),
+        ..Snapshot::default()
+    };
+    snap.sockets.push(Socket {
+        transport: Transport::Tcp,
+        local_addr: "0.0.0.0".into(),
+        local_port: port,
+        remote_addr: None,
+        remote_port: None,
+        state: "LISTEN".into(),
+        pids: vec![pid],
+        dual_stack: false,
+    });
+    snap.processes.push(Process {
+        pid,
+        name: exe_name.into(),
+        exe_name: exe_name.into(),
+        exe: Some(format!("C:\\Program Files\\Vendor\\{exe_name}")),
+        start_time: 1_700_000_000,
+        services: service.map(|s| vec![s.to_owned()]).unwrap_or_default(),
+        ..Process::default()
+    });
+    if let Some(id) = service {
+        snap.services.push(Service {
+            id: id.into(),
+            display_name: format!("{id} display name"),
+            manager: ServiceManager::Scm,
+            state: "running".into(),
+            start_type: "auto".into(),
+            pid: Some(pid),
+            socket_unit: None,
+        });
+    }
+    snap
+}
+
+fn run(text: &str, snapshot: Option<&Snapshot>) -> Diagnosis {
+    let kb = KnowledgeBase::builtin();
+    let symptoms = Reader::new(&kb).read(text);
+    diagnose(&kb, text, &symptoms, snapshot)
+}
+
+#[test]
+fn without_a_scan_the_password_dialog_is_a_bad_password_first_and_says_what_a_scan_would_check() {
+    let d = run(DIALOG, None);
+    assert_eq!(
+        d.findings[0].category,
+        Category::BadCredentials,
+        "{:#?}",
+        d.findings
+    );
+    let av = d
+        .findings
+        .iter()
+        .find(|f| f.category == Category::AvMailProxy)
+        .expect("the AV proxy stays a candidate");
+    assert!(av.confidence < d.findings[0].confidence);
+    assert!(
+        av.unverified.iter().any(|u| u.contains("port 110")),
+        "{:#?}",
+        av.unverified
+    );
+    assert!(d.ruled_out.is_empty());
+}
+
+#[test]
+fn the_real_mail_server_on_110_makes_it_a_bad_password_and_rules_out_the_proxy() {
+    let snap = machine(110, 2044, "dovecot", None);
+    let d = run(DIALOG, Some(&snap));
+    let top = &d.findings[0];
+    assert_eq!(top.category, Category::BadCredentials, "{:#?}", d.findings);
+    assert!(top.confidence >= 0.8, "confirmed: {}", top.confidence);
+    assert!(top
+        .evidence
+        .iter()
+        .any(|e| e.source == EvidenceSource::Scan && e.pid == Some(2044)));
+    assert!(
+        d.ruled_out
+            .iter()
+            .any(|r| r.category == Category::AvMailProxy && r.pid == Some(2044)),
+        "{:#?}",
+        d.ruled_out
+    );
+}
+
+#[test]
+fn an_av_proxy_on_110_makes_it_a_stolen_port_with_the_service_stopped_before_the_process() {
+    let snap = machine(110, 1234, "PoProxy.exe", Some("NAVAPSVC"));
+    let d = run(DIALOG, Some(&snap));
+    let top = &d.findings[0];
+    assert_eq!(top.category, Category::AvMailProxy, "{:#?}", d.findings);
+    assert!(top.confidence >= 0.9);
+    assert!(
+        d.ruled_out
+            .iter()
+            .any(|r| r.category == Category::BadCredentials),
+        "{:#?}",
+        d.ruled_out
+    );
+    let kinds: Vec<ActionKind> = top.actions.iter().map(|a| a.kind).collect();
+    let stop_service = kinds
+        .iter()
+        .position(|k| *k == ActionKind::StopService)
+        .expect("stop the service is offered");
+    if let Some(stop_process) = kinds.iter().position(|k| *k == ActionKind::StopProcess) {
+        assert!(stop_service < stop_process, "service first: {kinds:?}");
+        assert!(
+            top.actions[stop_process].caution.is_some(),
+            "stopping a service's process says the service would restart it"
+        );
+    }
+    let action = &top.actions[stop_service];
+    assert_eq!(action.target.pid, Some(1234));
+    assert_eq!(action.target.start_time, Some(1_700_000_000));
+    assert_eq!(action.target.service.as_deref(), Some("NAVAPSVC"));
+}
+
+#[test]
+fn nobody_holding_the_port_is_evidence_too() {
+    let snap = machine(8080, 99, "java", None);
+    let d = run(
+        "nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)",
+        Some(&snap),
+    );
+    assert!(
+        d.port_holders
+            .iter()
+            .any(|h| h.port == 80 && h.summary == "nobody"),
+        "{:#?}",
+        d.port_holders
+    );
+    let conflict = d
+        .findings
+        .iter()
+        .find(|f| f.category == Category::PortConflict)
+        .expect("still a conflict candidate");
+    assert!(
+        conflict
+            .evidence
+            .iter()
+            .any(|e| e.source == EvidenceSource::Absence && e.port == Some(80)),
+        "{:#?}",
+        conflict.evidence
+    );
+}
+
+#[test]
+fn the_system_process_holding_port_80_is_never_offered_for_stopping() {
+    let snap = machine(80, 4, "System", None);
+    let text = "(OS 10048)Only one usage of each socket address (protocol/network address/port) is normally permitted.  : AH00072: make_sock: could not bind to address 0.0.0.0:80";
+    let d = run(text, Some(&snap));
+    for f in &d.findings {
+        assert!(
+            !f.actions.iter().any(|a| a.target.pid == Some(4)
+                && matches!(a.kind, ActionKind::StopProcess | ActionKind::Uninstall)),
+            "{}: {:#?}",
+            f.rule_id,
+            f.actions
+        );
+    }
+    assert!(
+        d.findings
+            .iter()
+            .any(|f| f.withheld.iter().any(|w| w.contains("System (PID 4)"))),
+        "the refusal is said: {:#?}",
+        d.findings
+    );
+    assert_eq!(
+        d.findings[0].category,
+        Category::PortConflict,
+        "{:#?}",
+        d.findings
+    );
+}
+
+#[test]
+fn an_unreachable_address_is_never_a_port_conflict_even_when_the_text_says_so() {
+    let text = "Event ID: 1309\nSource: MSExchangeDS\nRegister LDAP SSL protocol failed with error 10049. The LDAP SSL server is not available. Make sure port number 636 is not used by another application.";
+    let snap = machine(636, 500, "slapd", None);
+    for scan in [None, Some(&snap)] {
+        let d = run(text, scan);
+        assert_eq!(
+            d.findings[0].category,
+            Category::AddressUnavailable,
+            "{:#?}",
+            d.findings
+        );
+        assert!(!d
+            .findings
+            .iter()
+            .any(|f| f.category == Category::PortConflict));
+    }
+}
