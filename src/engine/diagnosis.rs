@@ -243,7 +243,8 @@ impl<'a> Ctx<'a> {
         for boost in &rule.boosts {
             if let Some(mut e) = self.matches(&boost.when) {
                 confidence += boost.add;
-                e.says = format!("{} ({})", boost.why, e.says);
+                // The rule's own words say why this matters; the span still points at the text.
+                e.says.clone_from(&boost.why);
                 evidence.push(e);
             }
         }

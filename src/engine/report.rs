@@ -162,12 +162,10 @@ pub fn render_text(r: &Report) -> String {
     if !d.ruled_out.is_empty() {
         let _ = writeln!(out, "Ruled out:");
         for r in &d.ruled_out {
-            let _ = writeln!(
-                out,
-                "  - {} ({}): {}",
-                r.title,
-                r.category,
-                wrap(&r.why, 60, "    ")
+            item(
+                &mut out,
+                "  - ",
+                &format!("{} ({}): {}", r.title, r.category, r.why),
             );
         }
         out.push('\n');
@@ -222,14 +220,10 @@ pub fn render_text(r: &Report) -> String {
         } else {
             String::new()
         };
-        let _ = writeln!(
-            out,
-            "  code {} = {}{}{}: {}",
-            c.spelled,
-            c.name,
-            platform,
-            times,
-            wrap(&c.meaning, 60, "      ")
+        item(
+            &mut out,
+            "  code ",
+            &format!("{} = {}{platform}{times}: {}", c.spelled, c.name, c.meaning),
         );
     }
     for e in &s.events {
@@ -238,11 +232,10 @@ pub fn render_text(r: &Report) -> String {
             .meaning
             .as_deref()
             .unwrap_or("not in PortSleuth's event table");
-        let _ = writeln!(
-            out,
-            "  event {} ({source}): {}",
-            e.id,
-            wrap(meaning, 60, "      ")
+        item(
+            &mut out,
+            "  event ",
+            &format!("{} ({source}): {meaning}", e.id),
         );
     }
     if !s.programs.is_empty() {
@@ -398,6 +391,13 @@ pub fn md(s: &str) -> String {
 
 fn md_code(s: &str) -> String {
     s.replace('`', "'").replace(['\n', '\r'], " ")
+}
+
+/// Writes `lead` and `text` as one list item wrapped at 80 columns, continuation lines
+/// indented under the text.
+fn item(out: &mut String, lead: &str, text: &str) {
+    let width = 80usize.saturating_sub(lead.len()).max(20);
+    let _ = writeln!(out, "{lead}{}", wrap(text, width, &" ".repeat(lead.len())));
 }
 
 /// Wraps `s` at `width` columns, indenting continuation lines.
