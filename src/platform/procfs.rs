@@ -1,5 +1,5 @@
 //! Parsers for what Linux prints about sockets, units and packages: `/proc/net/{tcp,udp}[6]`,
-//! `/proc/PID/cgroup`, `systemctl show`, `systemctl list-sockets` and `dpkg-query -S`.
+//! `/proc/PID/cgroup`, `systemctl show`, `systemctl list-sockets` and dpkg's status file.
 //!
 //! Pure functions over text, compiled and tested on every OS with captured fixtures; the
 //! Linux scanner feeds them what it reads.
@@ -148,19 +148,33 @@ pub fn parse_list_sockets(text: &str) -> Vec<SocketUnit> {
         .collect()
 }
 
-/// `dpkg-query -S` lines (`nginx-core: /usr/sbin/nginx`) as (package, path) pairs. A file in
-/// several packages (`pkg-a, pkg-b: /path`) yields the first.
-pub fn parse_dpkg_search(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter(|l| !l.starts_with("diversion "))
-        .filter_map(|l| l.split_once(": "))
-        .map(|(pkgs, path)| {
-            let pkg = pkgs.split(',').next().unwrap_or(pkgs).trim();
-            // Multi-arch packages print `name:arch`.
-            let pkg = pkg.split(':').next().unwrap_or(pkg);
-            (pkg.to_owned(), path.trim().to_owned())
-        })
-        .collect()
+/// Version and maintainer of the `wanted` packages from dpkg's status file (`Package:` blocks).
+pub fn parse_dpkg_status(
+    text: &str,
+    wanted: &[&str],
+) -> std::collections::HashMap<String, (String, String)> {
+    let mut out = std::collections::HashMap::new();
+    for block in text.split("\n\n") {
+        let field = |name: &str| {
+            block
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_owned())
+        };
+        let Some(package) = field("Package:") else {
+            continue;
+        };
+        if wanted.contains(&package.as_str()) && !out.contains_key(&package) {
+            out.insert(
+                package,
+                (
+                    field("Version:").unwrap_or_default(),
+                    field("Maintainer:").unwrap_or_default(),
+                ),
+            );
+        }
+    }
+    out
 }
 
 /// The `Uid:` line of `/proc/PID/status`: real, effective, saved, filesystem.
@@ -255,14 +269,17 @@ mod tests {
     }
 
     #[test]
-    fn dpkg_search_output_gives_the_owning_package() {
-        let rows = parse_dpkg_search("nginx-core: /usr/sbin/nginx\nlibc-bin:amd64, libc6: /usr/bin/ldd\ndiversion by x from: /bin/y\n");
+    fn dpkg_status_gives_version_and_maintainer_of_wanted_packages() {
+        let text = "Package: nginx-core\nStatus: install ok installed\nVersion: 1.22.1-9\nMaintainer: Debian Nginx Maintainers <pkg-nginx@example.org>\n\nPackage: other\nVersion: 1\n";
+        let got = parse_dpkg_status(text, &["nginx-core"]);
+        assert_eq!(got.len(), 1);
         assert_eq!(
-            rows[0],
-            ("nginx-core".to_owned(), "/usr/sbin/nginx".to_owned())
+            got["nginx-core"],
+            (
+                "1.22.1-9".to_owned(),
+                "Debian Nginx Maintainers <pkg-nginx@example.org>".to_owned()
+            )
         );
-        assert_eq!(rows[1].0, "libc-bin");
-        assert_eq!(rows.len(), 2);
     }
 
     #[test]
