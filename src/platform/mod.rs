@@ -7,15 +7,21 @@
 //! one unreadable process: what could not be seen becomes a warning in the snapshot.
 
 pub mod procfs;
+pub mod windows_text;
 
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
 use linux as os;
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as os;
+
+#[cfg(not(any(target_os = "linux", windows)))]
 mod generic;
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 use generic as os;
 
 mod processes;
