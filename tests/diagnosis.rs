@@ -206,3 +206,65 @@ fn an_unreachable_address_is_never_a_port_conflict_even_when_the_text_says_so() 
             .any(|f| f.category == Category::PortConflict));
     }
 }
+
+#[test]
+fn port_80_held_by_system_is_traced_through_http_sys_to_the_registering_service() {
+    use portsleuth::engine::snapshot::HttpSysRegistration;
+    let mut snap = machine(80, 4, "System", None);
+    snap.processes.push(Process {
+        pid: 1500,
+        name: "svchost.exe".into(),
+        exe_name: "svchost.exe".into(),
+        start_time: 1_700_000_100,
+        services: vec!["W3SVC".into(), "WAS".into()],
+        ..Process::default()
+    });
+    snap.http_sys.push(HttpSysRegistration {
+        url: "HTTP://*:80/".into(),
+        port: Some(80),
+        pids: vec![1500],
+        process_name: Some("svchost.exe".into()),
+    });
+    let text = "(OS 10048)Only one usage of each socket address (protocol/network address/port) is normally permitted.  : AH00072: make_sock: could not bind to address 0.0.0.0:80";
+    let d = run(text, Some(&snap));
+    let holder = d
+        .port_holders
+        .iter()
+        .find(|h| h.port == 80)
+        .expect("port 80 listed");
+    assert!(
+        holder
+            .summary
+            .contains("http.sys on behalf of svchost.exe (PID 1500, service W3SVC, WAS)"),
+        "{}",
+        holder.summary
+    );
+    for f in &d.findings {
+        for a in &f.actions {
+            assert_ne!(
+                a.target.pid,
+                Some(4),
+                "{}: nothing is aimed at System: {a:?}",
+                f.rule_id
+            );
+            if a.kind == ActionKind::StopService {
+                assert_eq!(a.target.pid, Some(1500));
+            }
+            assert!(
+                a.kind != ActionKind::StopProcess || a.target.pid != Some(1500),
+                "svchost as a whole is never stopped"
+            );
+        }
+    }
+    let offered: Vec<&str> = d
+        .findings
+        .iter()
+        .flat_map(|f| &f.actions)
+        .filter(|a| a.kind == ActionKind::StopService)
+        .filter_map(|a| a.target.service.as_deref())
+        .collect();
+    assert!(
+        offered.contains(&"W3SVC"),
+        "stopping the web service that registered port 80 is offered: {offered:?}"
+    );
+}

@@ -576,10 +576,56 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// "nginx (PID 812)"; for http.sys also whom it holds the port for.
+    fn holder_words(&self, p: &Process, port: u16) -> String {
+        let base = format!("{} (PID {})", p.exe_name, p.pid);
+        if p.pid != 4 {
+            return base;
+        }
+        match self.snapshot.and_then(|s| s.http_sys_owner(port)) {
+            Some((reg, Some(owner))) => {
+                let services = if owner.services.is_empty() {
+                    String::new()
+                } else {
+                    format!(", service {}", owner.services.join(", "))
+                };
+                format!(
+                    "{base}, i.e. http.sys on behalf of {} (PID {}{services}) for {}",
+                    owner.exe_name, owner.pid, reg.url
+                )
+            }
+            Some((reg, None)) => format!(
+                "{base}, i.e. http.sys for {}{}",
+                reg.url,
+                reg.process_name
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            None => format!(
+                "{base}, i.e. http.sys (run `netsh http show servicestate` to see for whom)"
+            ),
+        }
+    }
+
+    /// The process that registered `port` with http.sys when `p` is System; otherwise `p`.
+    fn behind_http_sys<'p>(&self, p: &'p Process, port: u16) -> &'p Process
+    where
+        'a: 'p,
+    {
+        if p.pid != 4 {
+            return p;
+        }
+        self.snapshot
+            .and_then(|s| s.http_sys_owner(port))
+            .and_then(|(_, owner)| owner)
+            .unwrap_or(p)
+    }
+
     fn fill(&self, template: &str, hit: &CheckHit<'_>) -> String {
         let process = hit.holder.and_then(|h| h.process);
         let holder = match (hit.holder, process) {
-            (_, Some(p)) => format!("{} (PID {})", p.exe_name, p.pid),
+            (_, Some(p)) => self.holder_words(p, hit.port),
             (Some(_), None) => {
                 "a process PortSleuth could not see (run it elevated to see the owner)".to_owned()
             }
@@ -626,7 +672,12 @@ impl<'a> Ctx<'a> {
     ) -> (Vec<PlannedAction>, Vec<String>) {
         let mut actions = Vec::new();
         let mut withheld = Vec::new();
-        let process = hit.and_then(|h| h.holder).and_then(|h| h.process);
+        // A port http.sys holds for a program is that program's to give back: aim at it, not at
+        // System.
+        let process = hit
+            .and_then(|h| h.holder)
+            .and_then(|h| h.process)
+            .map(|p| self.behind_http_sys(p, hit.map_or(0, |h| h.port)));
         let port = hit.map(|h| h.port);
         let snapshot = self.snapshot;
         let protected = process.and_then(protected_reason);
@@ -820,9 +871,9 @@ impl<'a> Ctx<'a> {
                         }
                         match program {
                             Some(prog) => {
-                                format!("{} (PID {}), {}", proc_.exe_name, proc_.pid, prog.product)
+                                format!("{}, {}", self.holder_words(proc_, p.port), prog.product)
                             }
-                            None => format!("{} (PID {})", proc_.exe_name, proc_.pid),
+                            None => self.holder_words(proc_, p.port),
                         }
                     }
                     None => "a process PortSleuth could not see".to_owned(),

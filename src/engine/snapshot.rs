@@ -233,6 +233,20 @@ impl Snapshot {
         out
     }
 
+    /// The program behind a port that the kernel's HTTP server (http.sys, shown as System, PID
+    /// 4) holds on its behalf: the first registration for that port whose process is known.
+    pub fn http_sys_owner(&self, port: u16) -> Option<(&HttpSysRegistration, Option<&Process>)> {
+        let regs = self.http_sys.iter().filter(|r| r.port == Some(port));
+        let mut first = None;
+        for reg in regs {
+            if let Some(p) = reg.pids.iter().find_map(|&pid| self.process(pid)) {
+                return Some((reg, Some(p)));
+            }
+            first.get_or_insert((reg, None));
+        }
+        first
+    }
+
     pub fn in_excluded_range(&self, port: u16) -> bool {
         self.excluded_ranges
             .iter()
