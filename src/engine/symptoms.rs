@@ -509,8 +509,11 @@ impl<'kb> Reader<'kb> {
         );
         trigger_words.sort();
         trigger_words.dedup_by(|a, b| a.0 == b.0);
+        // A full DFA: too many words for a SIMD prefilter, and a DFA steps a byte at a time
+        // without the NFA's indirections.
         let triggers = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(trigger_words.iter().map(|(w, _)| w))
             .expect("trigger words build");
         let trigger_whole_word: Vec<bool> = trigger_words.iter().map(|(_, whole)| *whole).collect();
