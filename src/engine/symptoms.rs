@@ -289,7 +289,7 @@ const REMOTE_WORDS: [&str; 11] = [
 
 /// Words that mark a line of a big log as worth reading closely. Every pattern above needs one
 /// of these (or a phrase's longest word, or an errno name) on its line or a few lines away.
-const TRIGGERS: [&str; 40] = [
+const TRIGGERS: [&str; 39] = [
     "0x",
     "wsa",
     "err",
@@ -321,7 +321,6 @@ const TRIGGERS: [&str; 40] = [
     ".exe",
     "unix:",
     "peeraddr",
-    "smtp",
     "refused",
     "denied",
     "timed out",
@@ -486,10 +485,8 @@ impl<'kb> Reader<'kb> {
             .map(|(code, info)| (info.name.as_str(), *code))
             .collect();
         // Built-in triggers need a word start; phrase words and errno names a whole word.
-        let mut trigger_words: Vec<(String, bool)> = TRIGGERS
-            .iter()
-            .map(|t| ((*t).to_owned(), *t == "smtp"))
-            .collect();
+        let mut trigger_words: Vec<(String, bool)> =
+            TRIGGERS.iter().map(|t| ((*t).to_owned(), false)).collect();
         // The longest word of each phrase stands for it: wrapped lines keep words whole.
         for key in phrase_index.keys() {
             let word = key
