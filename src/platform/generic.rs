@@ -1,36 +1,60 @@
-//! Windows and macOS: sockets with owners from netstat2 (IP Helper API / libproc). Services,
-//! products and the Windows specials are not read yet on these systems; the snapshot says so.
+//! Unix systems without a module of their own: sockets with owners from netstat2 (libproc on
+//! macOS) and elevation from `id -u`. Services and products are not read on these systems yet;
+//! the snapshot says so.
+//!
+//! macOS reads its sockets, elevation and (empty) Windows specials here as well, and adds
+//! launchd services and app bundles in `macos`; the functions it replaces are not built there.
 
 use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
-use crate::engine::snapshot::{
-    HttpSysRegistration, PortRange, Process, Product, Service, Socket, Transport, Warning,
-};
+use crate::engine::snapshot::{HttpSysRegistration, PortRange, Transport, Warning};
+#[cfg(not(target_os = "macos"))]
+use crate::engine::snapshot::{Process, Product, Service, Socket};
 use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
+use std::process::Command;
+use std::sync::OnceLock;
 
-#[cfg(windows)]
-pub const ELEVATE_HINT: &str = "Run PortSleuth as administrator to see every process's sockets.";
-#[cfg(not(windows))]
 pub const ELEVATE_HINT: &str =
     "Run it with sudo (sudo portsleuth …) to see every process's sockets.";
 
+/// The effective user id, from `id -u`; asked once, as it does not change while PortSleuth
+/// runs. `None` when `id` cannot be run.
+pub(crate) fn effective_uid() -> Option<u32> {
+    static UID: OnceLock<Option<u32>> = OnceLock::new();
+    *UID.get_or_init(|| {
+        // The full path: run as root, PortSleuth must not pick up an `id` from a user's PATH.
+        let out = Command::new("/usr/bin/id").arg("-u").output().ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    })
+}
+
 pub fn is_elevated() -> bool {
-    // Without an elevation check on this platform, assume not: warnings then err on the side of
-    // telling the user what elevation would add.
-    false
+    // When `id` cannot answer, assume not: warnings then err on the side of telling the user
+    // what elevation would add.
+    effective_uid() == Some(0)
 }
 
 pub(crate) fn sockets(
     options: &ScanOptions,
     reporter: &mut Reporter<'_>,
-    _warnings: &mut Vec<Warning>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(Vec<RawSocket>, String), ScanError> {
-    let infos = netstat2::get_sockets_info(
+    let infos = netstat2::iterate_sockets_info(
         AddressFamilyFlags::IPV4 | AddressFamilyFlags::IPV6,
         ProtocolFlags::TCP | ProtocolFlags::UDP,
     )
     .map_err(|e| ScanError::Sockets(e.to_string()))?;
     let mut out = Vec::new();
+    let mut unreadable = 0;
     for info in infos {
+        // A socket that closed while it was being read costs that socket, not the whole list
+        // (netstat2's `get_sockets_info` gives up on the first such error).
+        let Ok(info) = info else {
+            unreadable += 1;
+            continue;
+        };
         let raw = match info.protocol_socket_info {
             ProtocolSocketInfo::Tcp(t) => RawSocket {
                 transport: Transport::Tcp,
@@ -53,10 +77,19 @@ pub(crate) fn sockets(
             out.push(raw);
         }
     }
+    if unreadable > 0 {
+        warnings.push(Warning {
+            what: format!(
+                "{unreadable} sockets could not be read (they may have closed during the scan)"
+            ),
+            remedy: None,
+        });
+    }
     reporter.step(Phase::Sockets, 1, 1)?;
     Ok((out, "netstat2".into()))
 }
 
+#[cfg(not(target_os = "macos"))]
 pub(crate) fn services(
     _p: &mut [Process],
     _s: &[Socket],
@@ -70,6 +103,7 @@ pub(crate) fn services(
     Ok(Vec::new())
 }
 
+#[cfg(not(target_os = "macos"))]
 pub(crate) fn products(
     _p: &mut [Process],
     _r: &mut Reporter<'_>,

@@ -6,6 +6,8 @@
 //! captured fixtures on every OS. Scans report progress, can be cancelled, and never abort on
 //! one unreadable process: what could not be seen becomes a warning in the snapshot.
 
+pub mod macos_text;
+pub mod pe_version;
 pub mod procfs;
 pub mod windows_text;
 
@@ -19,11 +21,18 @@ mod windows;
 #[cfg(windows)]
 use windows as os;
 
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(target_os = "macos")]
+use macos as os;
+
+// macOS reads its sockets through `generic` too.
 #[cfg(not(any(target_os = "linux", windows)))]
 mod generic;
-#[cfg(not(any(target_os = "linux", windows)))]
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 use generic as os;
 
+pub mod act;
 mod processes;
 
 use crate::engine::snapshot::{Snapshot, Socket, Transport, Warning, SNAPSHOT_SCHEMA};
@@ -267,4 +276,14 @@ impl ScanJob {
         }
         Err(ScanError::Cancelled)
     }
+}
+
+/// The process running now with this PID, read fresh (for re-checks before acting).
+pub fn process_now(pid: u32) -> Option<crate::engine::snapshot::Process> {
+    processes::read(&[pid], &mut Vec::new()).into_iter().next()
+}
+
+/// Whether PortSleuth runs as administrator / root.
+pub fn is_elevated() -> bool {
+    os::is_elevated()
 }

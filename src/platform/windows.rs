@@ -9,15 +9,15 @@
 //! a remedy, never an aborted scan.
 
 use super::windows_text::{self, ScService, TasklistRow, UninstallEntry};
-use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
+use super::{pe_version, Phase, RawSocket, Reporter, ScanError, ScanOptions};
 use crate::engine::snapshot::{
     HttpSysRegistration, PortRange, Process, Product, Service, ServiceManager, Socket, Transport,
-    Warning,
+    VersionInfo, Warning,
 };
 use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::windows::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -235,7 +235,8 @@ fn tasklist() -> Result<Vec<TasklistRow>, String> {
         .map(|text| windows_text::parse_tasklist_rows(&text))
 }
 
-/// The installed program behind each executable, from the Uninstall keys.
+/// The installed program behind each executable, from the Uninstall keys, and the product
+/// each executable names in its own version resource.
 pub(crate) fn products(
     processes: &mut [Process],
     reporter: &mut Reporter<'_>,
@@ -243,6 +244,7 @@ pub(crate) fn products(
 ) -> Result<Vec<Product>, ScanError> {
     let total = processes.len();
     reporter.step(Phase::Products, 0, total)?;
+    read_version_infos(processes);
     if processes.iter().all(|p| p.exe.is_none()) {
         return Ok(Vec::new());
     }
@@ -261,6 +263,24 @@ pub(crate) fn products(
         reporter.step(Phase::Products, i + 1, total)?;
     }
     Ok(products.into_values().collect())
+}
+
+/// Fills each process's product name, company and version from its executable's version
+/// resource (Properties › Details in Explorer). Each executable is read once, however many
+/// processes run it (a shared `svchost.exe`). No warning when there is none: many programs
+/// carry no version resource, and the rest of the scan does not depend on it.
+fn read_version_infos(processes: &mut [Process]) {
+    let mut by_exe: BTreeMap<String, Option<VersionInfo>> = BTreeMap::new();
+    for p in processes.iter_mut() {
+        let Some(exe) = p.exe.as_deref() else {
+            continue;
+        };
+        // Windows paths ignore case: `C:\Windows` and `c:\windows` are one file.
+        p.version_info = by_exe
+            .entry(exe.to_lowercase())
+            .or_insert_with(|| pe_version::read_version_info_file(Path::new(exe)))
+            .clone();
+    }
 }
 
 fn uninstall_entries(warnings: &mut Vec<Warning>) -> Vec<UninstallEntry> {

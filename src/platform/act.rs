@@ -1,0 +1,197 @@
+//! Acting on the machine: stopping a process, running a service manager or package manager
+//! command, opening a web page. The only code that changes anything; it is called after the
+//! target was re-checked (`engine::fixing::check_target`) and confirmed.
+
+use std::process::Command;
+use std::time::Duration;
+
+/// How a process was stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// It exited after the polite request (SIGTERM / close request).
+    Gracefully,
+    /// It ignored the request and was killed after the timeout.
+    Forced,
+}
+
+/// The calls [`stop_process`] makes, in words, for previews and records.
+pub fn stop_process_commands(pid: u32, timeout: Duration) -> Vec<String> {
+    let secs = timeout.as_secs_f32();
+    if cfg!(windows) {
+        vec![
+            format!("taskkill /PID {pid}"),
+            format!("after {secs:.0} s, if still running: taskkill /PID {pid} /F"),
+        ]
+    } else if cfg!(target_os = "linux") {
+        vec![
+            format!("pidfd_send_signal(PID {pid}, SIGTERM)"),
+            format!("after {secs:.0} s, if still running: pidfd_send_signal(PID {pid}, SIGKILL)"),
+        ]
+    } else {
+        vec![
+            format!("kill -TERM {pid}"),
+            format!("after {secs:.0} s, if still running: kill -KILL {pid}"),
+        ]
+    }
+}
+
+/// Stops `pid`, politely first, by force after `timeout`. `still_same` is asked once the
+/// process is pinned (on Linux, after its pidfd is open) whether it is still the planned one,
+/// so a PID reused in between is never signalled.
+#[cfg(target_os = "linux")]
+pub fn stop_process(
+    pid: u32,
+    timeout: Duration,
+    still_same: impl Fn() -> bool,
+) -> Result<Stopped, String> {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
+    let raw = i32::try_from(pid).map_err(|_| format!("PID {pid} is out of range"))?;
+    let pid_t = Pid::from_raw(raw).ok_or_else(|| format!("PID {pid} is not a process"))?;
+    let fd = pidfd_open(pid_t, PidfdFlags::empty())
+        .map_err(|e| format!("cannot open PID {pid}: {e}"))?;
+    if !still_same() {
+        return Err(format!(
+            "PID {pid} changed while it was being stopped; nothing was signalled"
+        ));
+    }
+    let exited_within = |d: Duration| -> bool {
+        let ts = Timespec {
+            tv_sec: d.as_secs() as _,
+            tv_nsec: d.subsec_nanos() as _,
+        };
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        matches!(poll(&mut fds, Some(&ts)), Ok(n) if n > 0)
+    };
+    pidfd_send_signal(&fd, Signal::TERM)
+        .map_err(|e| denied(pid, e.raw_os_error(), &e.to_string()))?;
+    if exited_within(timeout) {
+        return Ok(Stopped::Gracefully);
+    }
+    pidfd_send_signal(&fd, Signal::KILL)
+        .map_err(|e| denied(pid, e.raw_os_error(), &e.to_string()))?;
+    if exited_within(Duration::from_secs(5)) {
+        Ok(Stopped::Forced)
+    } else {
+        Err(format!("PID {pid} did not exit even after SIGKILL"))
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn denied(pid: u32, errno: i32, text: &str) -> String {
+    if errno == 1 {
+        format!("stopping PID {pid} needs administrator rights: run the same command with sudo")
+    } else {
+        format!("cannot signal PID {pid}: {text}")
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn stop_process(
+    pid: u32,
+    timeout: Duration,
+    still_same: impl Fn() -> bool,
+) -> Result<Stopped, String> {
+    if !still_same() {
+        return Err(format!(
+            "PID {pid} changed while it was being stopped; nothing was signalled"
+        ));
+    }
+    let (polite, force): (Vec<String>, Vec<String>) = if cfg!(windows) {
+        (
+            vec!["taskkill".into(), "/PID".into(), pid.to_string()],
+            vec![
+                "taskkill".into(),
+                "/PID".into(),
+                pid.to_string(),
+                "/F".into(),
+            ],
+        )
+    } else {
+        (
+            vec!["kill".into(), "-TERM".into(), pid.to_string()],
+            vec!["kill".into(), "-KILL".into(), pid.to_string()],
+        )
+    };
+    let _ = run(&polite);
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if !alive(pid) {
+            return Ok(Stopped::Gracefully);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    run(&force)?;
+    std::thread::sleep(Duration::from_millis(500));
+    if alive(pid) {
+        Err(format!("PID {pid} did not exit even when forced"))
+    } else {
+        Ok(Stopped::Forced)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn alive(pid: u32) -> bool {
+    let mut system = match sysinfo::System::new() {
+        Ok(s) => s,
+        Err(_) => return false,
+    };
+    let p = sysinfo::Pid::from_u32(pid);
+    system.refresh_processes(sysinfo::ProcessesToUpdate::Some(&[p]), true);
+    system.process(p).is_some()
+}
+
+/// Runs a command line (program and arguments, no shell) and returns its output, or an error
+/// that quotes what the command said.
+pub fn run(argv: &[String]) -> Result<String, String> {
+    let (program, args) = argv.split_first().ok_or("empty command")?;
+    let mut cmd = Command::new(program);
+    cmd.args(args).env("LC_ALL", "C");
+    #[cfg(target_os = "linux")]
+    cmd.env("DEBIAN_FRONTEND", "noninteractive");
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .trim()
+    .to_owned();
+    if out.status.success() {
+        Ok(text)
+    } else {
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
+        Err(format!(
+            "`{}` failed ({}): {last}",
+            argv.join(" "),
+            out.status
+        ))
+    }
+}
+
+/// Whether a program can be found on PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// The command that opens a web page in the user's browser.
+pub fn open_url_command(url: &str) -> Vec<String> {
+    if cfg!(windows) {
+        vec![
+            "rundll32".into(),
+            "url.dll,FileProtocolHandler".into(),
+            url.into(),
+        ]
+    } else if cfg!(target_os = "macos") {
+        vec!["open".into(), url.into()]
+    } else {
+        vec!["xdg-open".into(), url.into()]
+    }
+}
