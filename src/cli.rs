@@ -38,6 +38,8 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// List listening sockets with the processes, services and products behind them.
     Scan(ScanArgs),
+    /// Carry out one action from a diagnosis: re-checked, confirmed, verified by a re-scan.
+    Fix(FixArgs),
     /// Decode error codes: 0x800CCC92, 10048, 0x2740, EADDRINUSE, "Errno 48".
     Decode {
         /// Codes, or any text containing them.
@@ -86,6 +88,28 @@ pub struct DiagnoseArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct FixArgs {
+    /// The JSON written by `portsleuth diagnose --format json`.
+    #[arg(long, value_name = "R.json")]
+    pub report: PathBuf,
+    /// The `id` of one of the report's actions (e.g. stop_process-1234).
+    #[arg(long, value_name = "ID")]
+    pub action: String,
+    /// Say exactly what would happen and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Seconds a process gets to exit after the polite request before it is forced.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub grace: f64,
+    /// Append the action record to this JSON report (created from --report if missing).
+    #[arg(long, value_name = "F")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Only the holders of this port (repeatable); faster than a full scan.
     #[arg(long = "port", value_name = "N")]
@@ -124,6 +148,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Diagnose(args)) => cmd_diagnose(&cli.kb, args),
         Some(Command::Scan(args)) => cmd_scan(args),
+        Some(Command::Fix(args)) => cmd_fix(args),
         Some(Command::Decode { codes }) => cmd_decode(&cli.kb, &codes),
         Some(Command::Kb { action }) => cmd_kb(&cli.kb, action),
     }
@@ -304,6 +329,96 @@ fn cmd_scan(args: ScanArgs) -> Result<ExitCode> {
     };
     emit(args.output.as_deref(), &out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn read_report(path: &Path) -> Result<Report> {
+    let (bytes, more) = read_file_limited(path).map_err(|e| UsageError(format!("{e:#}")))?;
+    if more {
+        return Err(UsageError(format!(
+            "{} is too large to be a PortSleuth report",
+            path.display()
+        ))
+        .into());
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        UsageError(format!(
+            "{} is not a PortSleuth JSON report: {e}",
+            path.display()
+        ))
+        .into()
+    })
+}
+
+fn cmd_fix(args: FixArgs) -> Result<ExitCode> {
+    use crate::engine::fixing::Outcome;
+    use crate::fix::{execute, find_action, prepare, previewed, refused, FixOptions};
+    if !(0.0..=600.0).contains(&args.grace) {
+        return Err(UsageError("--grace must be between 0 and 600 seconds".into()).into());
+    }
+    let report = read_report(&args.report)?;
+    let action = find_action(&report, &args.action).map_err(UsageError)?;
+    let options = FixOptions {
+        dry_run: args.dry_run,
+        grace: std::time::Duration::from_secs_f64(args.grace),
+    };
+    let record = match prepare(&report, action, &options) {
+        Err(why) => refused(action, why),
+        Ok(prepared) if args.dry_run => previewed(&prepared),
+        Ok(prepared) => {
+            let confirmed =
+                args.yes || confirm_on_terminal(&prepared.action.label, &prepared.commands)?;
+            if confirmed {
+                execute(&prepared, &options)
+            } else {
+                refused(
+                    action,
+                    "not confirmed: run it from a terminal and answer y, or pass --yes".into(),
+                )
+            }
+        }
+    };
+    if let Some(path) = &args.output {
+        let mut target = if path.exists() {
+            read_report(path)?
+        } else {
+            report.clone()
+        };
+        target.actions_taken.push(record.clone());
+        write_atomic(
+            path,
+            (serde_json::to_string_pretty(&target)? + "\n").as_bytes(),
+        )?;
+    }
+    let summary = crate::engine::report::action_line(&record);
+    match record.outcome {
+        Outcome::Refused => {
+            eprintln!("portsleuth: refused: {}", record.detail);
+            Ok(ExitCode::from(2))
+        }
+        Outcome::Previewed | Outcome::Done => {
+            println!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::ProblemRemains | Outcome::Failed => {
+            println!("{summary}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Asks on the terminal; without one, there is nobody to ask and the answer is no.
+fn confirm_on_terminal(label: &str, commands: &[String]) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprintln!("{label}");
+    for c in commands {
+        eprintln!("  will run: {c}");
+    }
+    eprint!("Proceed? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
 fn cmd_decode(kb_dirs: &[PathBuf], codes: &[String]) -> Result<ExitCode> {

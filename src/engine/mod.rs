@@ -4,6 +4,7 @@
 //! everywhere, quickly, without a display.
 
 pub mod diagnosis;
+pub mod fixing;
 pub mod kb;
 pub mod model;
 pub mod report;

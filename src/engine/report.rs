@@ -5,6 +5,7 @@
 //! Pure data and pure rendering; writing files is the shell's job.
 
 use super::diagnosis::{Diagnosis, EvidenceSource, Finding};
+use super::fixing::{ActionRecord, Outcome};
 use super::kb::KbError;
 use super::snapshot::Snapshot;
 use super::symptoms::Symptoms;
@@ -28,6 +29,9 @@ pub struct Report {
     pub diagnosis: Diagnosis,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshot>,
+    /// Every action planned, refused, previewed or done, in order.
+    #[serde(default)]
+    pub actions_taken: Vec<ActionRecord>,
     /// Problems in the user's rule files (the broken entries were skipped).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kb_warnings: Vec<String>,
@@ -70,6 +74,7 @@ impl Report {
             symptoms,
             diagnosis,
             snapshot,
+            actions_taken: Vec::new(),
             kb_warnings: kb_errors.iter().map(ToString::to_string).collect(),
         }
     }
@@ -149,6 +154,13 @@ pub fn render_text(r: &Report) -> String {
                     let _ = writeln!(out, "   See: {}", reference.title);
                 }
             }
+        }
+        out.push('\n');
+    }
+    if !r.actions_taken.is_empty() {
+        let _ = writeln!(out, "Actions taken:");
+        for a in &r.actions_taken {
+            item(&mut out, "  - ", &action_line(a));
         }
         out.push('\n');
     }
@@ -336,6 +348,13 @@ pub fn render_markdown(r: &Report) -> String {
         }
         out.push('\n');
     }
+    if !r.actions_taken.is_empty() {
+        let _ = writeln!(out, "### Actions taken\n");
+        for a in &r.actions_taken {
+            let _ = writeln!(out, "- {}", md(&action_line(a)));
+        }
+        out.push('\n');
+    }
     if !d.ruled_out.is_empty() {
         let _ = writeln!(out, "### Ruled out\n");
         for r in &d.ruled_out {
@@ -369,6 +388,28 @@ pub fn render_markdown(r: &Report) -> String {
         );
     }
     out
+}
+
+/// One action record in a sentence: when, what, how it ended, what the re-scan showed.
+pub fn action_line(a: &ActionRecord) -> String {
+    let outcome = match a.outcome {
+        Outcome::Previewed => "previewed (dry run)",
+        Outcome::Refused => "refused",
+        Outcome::Done => "done",
+        Outcome::ProblemRemains => "done, but the problem remains",
+        Outcome::Failed => "failed",
+    };
+    let mut line = format!("{} {} — {outcome}: {}", a.at, a.label, a.detail);
+    if !a.commands.is_empty() {
+        line.push_str(&format!(" [{}]", a.commands.join("; ")));
+    }
+    if let Some(v) = &a.verification {
+        line.push_str(&format!(" Re-scan: {v}."));
+    }
+    if let Some(e) = &a.error {
+        line.push_str(&format!(" Error: {e}"));
+    }
+    line
 }
 
 /// Escapes text for Markdown so pasted content cannot become markup, links or HTML.

@@ -26,10 +26,34 @@ impl Drop for Listener {
 /// Starts a copy of this test executable named `name` that listens on `addr` (`tcp:127.0.0.1:0`,
 /// `udp:[::1]:0`).
 pub fn spawn_listener(name: &str, addr: &str) -> Listener {
+    spawn_listener_with(name, addr, false)
+}
+
+/// Like [`spawn_listener`]; with `ignore_term` the child ignores SIGTERM (set by a shell
+/// `trap` and inherited across exec), like a program that does not shut down politely.
+pub fn spawn_listener_with(name: &str, addr: &str, ignore_term: bool) -> Listener {
     let dir = tempfile::tempdir().expect("temp dir");
     let exe = dir.path().join(name);
     std::fs::copy(std::env::current_exe().expect("own path"), &exe).expect("copy test binary");
-    let mut child = Command::new(&exe)
+    let (child, port) = start_listener_binary(&exe, addr, ignore_term);
+    Listener {
+        child,
+        port,
+        exe,
+        _dir: dir,
+    }
+}
+
+/// Starts `exe` (a copy of this test executable) as a listener on `addr`; returns it and its port.
+pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: bool) -> (Child, u16) {
+    let mut cmd = if ignore_term {
+        let mut c = Command::new("sh");
+        c.args(["-c", "trap '' TERM; exec \"$0\" \"$@\""]).arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    let mut child = cmd
         .args([
             "--exact",
             "child_listener",
@@ -52,12 +76,7 @@ pub fn spawn_listener(name: &str, addr: &str) -> Listener {
             break;
         }
     }
-    Listener {
-        child,
-        port: port.expect("the listener printed its port"),
-        exe,
-        _dir: dir,
-    }
+    (child, port.expect("the listener printed its port"))
 }
 
 /// The body of the child: binds, reports the port, then waits for stdin to close.
