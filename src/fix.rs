@@ -405,6 +405,24 @@ mod tests {
     }
 
     #[test]
+    fn launchd_jobs_are_booted_out_and_disabled() {
+        let mut s = service(ServiceManager::Launchd, None);
+        s.id = "com.apple.controlcenter".into();
+        assert_eq!(
+            service_commands(ActionKind::StopService, &s),
+            vec![vec![
+                "launchctl",
+                "bootout",
+                "system/com.apple.controlcenter"
+            ]]
+        );
+        assert_eq!(
+            service_commands(ActionKind::DisableService, &s)[0],
+            vec!["launchctl", "disable", "system/com.apple.controlcenter"]
+        );
+    }
+
+    #[test]
     fn registry_products_use_the_quiet_uninstall_string_first() {
         let snap = Snapshot {
             products: vec![crate::engine::snapshot::Product {

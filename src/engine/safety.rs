@@ -24,6 +24,25 @@ const CRITICAL_WINDOWS: [&str; 10] = [
 /// Unix processes that are the system itself.
 const CRITICAL_UNIX: [&str; 4] = ["systemd", "init", "launchd", "kernel_task"];
 
+/// The user's desktop session: stopping these logs the user off or blanks the screen.
+const SESSION: [&str; 15] = [
+    "explorer",
+    "dwm",
+    "sihost",
+    "winlogon",
+    "xorg",
+    "xwayland",
+    "gnome-shell",
+    "gnome-session-binary",
+    "plasmashell",
+    "kwin_x11",
+    "kwin_wayland",
+    "windowserver",
+    "loginwindow",
+    "finder",
+    "dock",
+];
+
 /// Why `p` must not be stopped or uninstalled, if it must not.
 pub fn protected_reason(p: &Process) -> Option<String> {
     let stem = strip_exe(&p.exe_name).to_ascii_lowercase();
@@ -45,6 +64,9 @@ pub fn protected_reason(p: &Process) -> Option<String> {
     }
     if CRITICAL_WINDOWS.contains(&stem.as_str()) || CRITICAL_UNIX.contains(&stem.as_str()) {
         return Some(format!("{} (PID {}) is a critical system process; stopping it would crash or log off the machine", p.exe_name, p.pid));
+    }
+    if SESSION.contains(&stem.as_str()) {
+        return Some(format!("{} (PID {}) is part of the user's desktop session; stopping it would end or break the session", p.exe_name, p.pid));
     }
     None
 }
@@ -74,6 +96,10 @@ mod tests {
             .contains("one service"));
         assert!(protected_reason(&process(1234, "PoProxy.exe")).is_none());
         assert!(protected_reason(&process(1234, "nginx")).is_none());
+        assert!(protected_reason(&process(2200, "explorer.exe"))
+            .expect("refused")
+            .contains("desktop session"));
+        assert!(protected_reason(&process(2300, "gnome-shell")).is_some());
         let kthread = Process {
             pid: 77,
             parent: Some(2),
