@@ -40,6 +40,11 @@ pub enum Command {
     Scan(ScanArgs),
     /// Carry out one action from a diagnosis: re-checked, confirmed, verified by a re-scan.
     Fix(FixArgs),
+    /// Render a saved JSON report as HTML, Markdown, text or JSON.
+    Report {
+        #[command(subcommand)]
+        action: ReportCommand,
+    },
     /// Decode error codes: 0x800CCC92, 10048, 0x2740, EADDRINUSE, "Errno 48".
     Decode {
         /// Codes, or any text containing them.
@@ -50,6 +55,17 @@ pub enum Command {
     Kb {
         #[command(subcommand)]
         action: KbCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Render R.json (from `diagnose --format json` or `fix --output`) in another format.
+    Render {
+        #[arg(value_name = "R.json")]
+        report: PathBuf,
+        #[command(flatten)]
+        out: ReportOutput,
     },
 }
 
@@ -80,11 +96,8 @@ pub struct DiagnoseArgs {
     /// Use a snapshot written by `portsleuth scan --format json` (or a JSON report) instead of scanning.
     #[arg(long, value_name = "F")]
     pub snapshot: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the result to this file (atomically) instead of standard output.
-    #[arg(long, value_name = "F")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: ReportOutput,
 }
 
 #[derive(Args, Debug)]
@@ -104,9 +117,10 @@ pub struct FixArgs {
     /// Seconds a process gets to exit after the polite request before it is forced.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub grace: f64,
-    /// Append the action record to this JSON report (created from --report if missing).
-    #[arg(long, value_name = "F")]
-    pub output: Option<PathBuf>,
+    /// Also write the report with this action's record: a JSON --output is appended to (created
+    /// from --report if missing); other formats render the whole report.
+    #[command(flatten)]
+    pub out: ReportOutput,
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +139,25 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    Html,
+}
+
+/// How a report is written: shared by `diagnose`, `fix` and `report render`.
+#[derive(Args, Debug)]
+pub struct ReportOutput {
+    /// Output format; by default taken from the --output file's extension (.html, .md, .json),
+    /// otherwise text.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "F")]
+    pub output: Option<PathBuf>,
+    /// Replace account, user and host names, e-mail and IP addresses with placeholders.
+    #[arg(long)]
+    pub redact: bool,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,6 +182,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Diagnose(args)) => cmd_diagnose(&cli.kb, args),
         Some(Command::Scan(args)) => cmd_scan(args),
         Some(Command::Fix(args)) => cmd_fix(args),
+        Some(Command::Report {
+            action: ReportCommand::Render { report, out },
+        }) => {
+            write_report(&read_report(&report)?, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Decode { codes }) => cmd_decode(&cli.kb, &codes),
         Some(Command::Kb { action }) => cmd_kb(&cli.kb, action),
     }
@@ -258,13 +297,88 @@ fn cmd_diagnose(kb_dirs: &[PathBuf], args: DiagnoseArgs) -> Result<ExitCode> {
         &kb_errors,
         now_rfc3339(),
     );
-    let out = match args.format {
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
-        Format::Text => render_text(&report),
-        Format::Markdown => render_markdown(&report),
-    };
-    emit(args.output.as_deref(), &out)?;
+    let mut report = report;
+    report.rule_set = rule_set_words(&kb, kb_dirs);
+    write_report(&report, &args.out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// "built-in 0.1.0, 56 rules" plus the user's folders, for the report.
+fn rule_set_words(kb: &KnowledgeBase, kb_dirs: &[PathBuf]) -> String {
+    let user_files = kb
+        .files
+        .iter()
+        .filter(|f| !f.starts_with("assets/"))
+        .count();
+    let mut words = format!(
+        "built-in {}, {} rules",
+        env!("CARGO_PKG_VERSION"),
+        kb.rules.len()
+    );
+    if user_files > 0 {
+        words.push_str(&format!(", {user_files} user rule files"));
+    }
+    if !kb_dirs.is_empty() {
+        words.push_str(&format!(
+            " (--kb {})",
+            kb_dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    words
+}
+
+impl ReportOutput {
+    pub fn format(&self) -> Format {
+        let by_extension = self
+            .output
+            .as_deref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        self.format.unwrap_or(match by_extension.as_deref() {
+            Some("json") => Format::Json,
+            Some("html" | "htm") => Format::Html,
+            Some("md" | "markdown") => Format::Markdown,
+            _ => Format::Text,
+        })
+    }
+}
+
+/// Renders a report in the chosen format (redacted if asked) and writes it.
+fn write_report(report: &Report, out: &ReportOutput) -> Result<()> {
+    let redacted;
+    let report = if out.redact {
+        redacted = crate::engine::redact::redact(report);
+        &redacted
+    } else {
+        report
+    };
+    let text = match out.format() {
+        Format::Json => serde_json::to_string_pretty(report)? + "\n",
+        Format::Text => render_text(report),
+        Format::Markdown => render_markdown(report),
+        Format::Html => crate::engine::html::render_html(report),
+    };
+    if let Some(path) = &out.output {
+        refuse_to_clobber(path, out.force)?;
+    }
+    emit(out.output.as_deref(), &text)
+}
+
+/// An existing file is only replaced when the user said so.
+fn refuse_to_clobber(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(UsageError(format!(
+            "{} already exists; pass --force to replace it",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Reads a snapshot file, or the snapshot inside a JSON report.
@@ -377,17 +491,23 @@ fn cmd_fix(args: FixArgs) -> Result<ExitCode> {
             }
         }
     };
-    if let Some(path) = &args.output {
-        let mut target = if path.exists() {
+    if let Some(path) = &args.out.output {
+        // A JSON report is appended to; any other format is rendered whole.
+        let format = args.out.format();
+        let appending = format == Format::Json && path.exists();
+        let mut target = if appending {
             read_report(path)?
         } else {
             report.clone()
         };
         target.actions_taken.push(record.clone());
-        write_atomic(
-            path,
-            (serde_json::to_string_pretty(&target)? + "\n").as_bytes(),
-        )?;
+        let out = ReportOutput {
+            format: Some(format),
+            output: Some(path.clone()),
+            redact: args.out.redact,
+            force: args.out.force || appending,
+        };
+        write_report(&target, &out)?;
     }
     let summary = crate::engine::report::action_line(&record);
     match record.outcome {

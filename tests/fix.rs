@@ -30,6 +30,7 @@ fn diagnose(dir: &Path, text: &str) -> (PathBuf, Value) {
         "diagnose",
         "--format",
         "json",
+        "--force",
         "--text",
         text,
         "--output",

@@ -5,8 +5,10 @@
 
 pub mod diagnosis;
 pub mod fixing;
+pub mod html;
 pub mod kb;
 pub mod model;
+pub mod redact;
 pub mod report;
 pub mod safety;
 pub mod scan_table;

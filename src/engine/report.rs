@@ -21,6 +21,9 @@ pub const MAX_REPORT_TEXT: usize = 1 << 20;
 pub struct Report {
     pub schema: String,
     pub portsleuth_version: String,
+    /// Which knowledge base decided: built-in version, rule count, user folders.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rule_set: String,
     /// RFC 3339, UTC.
     pub generated_at: String,
     pub input: Input,
@@ -64,6 +67,7 @@ impl Report {
         Report {
             schema: REPORT_SCHEMA.into(),
             portsleuth_version: env!("CARGO_PKG_VERSION").into(),
+            rule_set: String::new(),
             generated_at: now,
             input: Input {
                 text: text[..cut].to_owned(),
@@ -98,7 +102,29 @@ fn bar(confidence: f64) -> String {
 pub fn render_text(r: &Report) -> String {
     let mut out = String::new();
     let d = &r.diagnosis;
-    let _ = writeln!(out, "PortSleuth {} diagnosis", r.portsleuth_version);
+    let _ = writeln!(
+        out,
+        "PortSleuth {} diagnosis, {} (UTC)",
+        r.portsleuth_version, r.generated_at
+    );
+    if !r.rule_set.is_empty() {
+        let _ = writeln!(out, "Rules: {}", r.rule_set);
+    }
+    if let Some(snap) = &r.snapshot {
+        let elevated = if snap.host.elevated {
+            "elevated"
+        } else {
+            "not elevated"
+        };
+        item(
+            &mut out,
+            "Machine: ",
+            &format!(
+                "{}, {} {}, {elevated}, scanned {}",
+                snap.host.hostname, snap.host.os, snap.host.os_version, snap.taken_at
+            ),
+        );
+    }
     let _ = writeln!(
         out,
         "{}",
@@ -110,50 +136,49 @@ pub fn render_text(r: &Report) -> String {
     );
     out.push('\n');
     for (i, f) in d.findings.iter().enumerate() {
-        let _ = writeln!(out, "{}. {}  {}", i + 1, f.title, bar(f.confidence));
-        let _ = writeln!(out, "   category: {}   rule: {}", f.category, f.rule_id);
-        let _ = writeln!(out, "   {}", wrap(&f.explanation, 76, "   "));
-        if !f.evidence.is_empty() {
+        item(&mut out, &format!("{}. ", i + 1), &f.title);
+        let _ = writeln!(out, "   {}   category: {}", bar(f.confidence), f.category);
+        let _ = writeln!(out, "   rule: {}", f.rule_id);
+        item(&mut out, "   ", &f.explanation);
+        if !f.evidence.is_empty() || !f.unverified.is_empty() {
             let _ = writeln!(out, "   Why:");
-            for e in &f.evidence {
-                let tag = match e.source {
-                    EvidenceSource::Text => "text",
-                    EvidenceSource::Scan => "scan",
-                    EvidenceSource::Absence => "scan",
-                };
-                let _ = writeln!(out, "   - [{tag}] {}", wrap(&e.says, 70, "     "));
-            }
+        }
+        for e in &f.evidence {
+            let tag = if e.source == EvidenceSource::Text {
+                "[text] "
+            } else {
+                "[scan] "
+            };
+            item(&mut out, "   - ", &format!("{tag}{}", e.says));
         }
         for u in &f.unverified {
-            let _ = writeln!(out, "   - [not checked] {}", wrap(u, 62, "     "));
+            item(&mut out, "   - ", &format!("[not checked] {u}"));
         }
         if !f.steps.is_empty() {
             let _ = writeln!(out, "   What to do:");
             for (n, s) in f.steps.iter().enumerate() {
-                let _ = writeln!(out, "   {}) {}", n + 1, wrap(s, 72, "      "));
+                item(&mut out, &format!("   {}) ", n + 1), s);
             }
         }
         if !f.actions.is_empty() {
             let _ = writeln!(out, "   Actions:");
             for a in &f.actions {
-                let _ = writeln!(out, "   * {}  [{}]", a.label, a.id);
+                item(&mut out, "   * ", &format!("{} [{}]", a.label, a.id));
                 if let Some(c) = &a.caution {
-                    let _ = writeln!(out, "     note: {}", wrap(c, 68, "     "));
+                    item(&mut out, "     note: ", c);
                 }
             }
         }
         for w in &f.withheld {
-            let _ = writeln!(out, "   Not offered: {}", wrap(w, 64, "     "));
+            item(&mut out, "   Not offered: ", w);
         }
         for reference in &f.references {
-            match &reference.url {
-                Some(url) => {
-                    let _ = writeln!(out, "   See: {} <{}>", reference.title, url);
-                }
-                None => {
-                    let _ = writeln!(out, "   See: {}", reference.title);
-                }
-            }
+            let link = reference
+                .url
+                .as_deref()
+                .map(|u| format!(" <{u}>"))
+                .unwrap_or_default();
+            item(&mut out, "   See: ", &format!("{}{link}", reference.title));
         }
         out.push('\n');
     }
@@ -167,7 +192,7 @@ pub fn render_text(r: &Report) -> String {
     if !d.port_holders.is_empty() {
         let _ = writeln!(out, "Ports named in the error:");
         for h in &d.port_holders {
-            let _ = writeln!(out, "  port {:>5}: {}", h.port, h.summary);
+            item(&mut out, &format!("  port {:>5}: ", h.port), &h.summary);
         }
         out.push('\n');
     }
@@ -182,6 +207,27 @@ pub fn render_text(r: &Report) -> String {
         }
         out.push('\n');
     }
+    read_from_text(&mut out, r);
+    if let Some(snap) = &r.snapshot {
+        if !snap.warnings.is_empty() {
+            out.push('\n');
+            let _ = writeln!(out, "What the scan could not see:");
+            for w in &snap.warnings {
+                item(&mut out, "  - ", &w.what);
+                if let Some(remedy) = &w.remedy {
+                    item(&mut out, "    ", remedy);
+                }
+            }
+        }
+    }
+    for w in &r.kb_warnings {
+        let _ = writeln!(out, "rule file problem (skipped): {w}");
+    }
+    out
+}
+
+/// The "Read from the text" part of the plain-text report.
+fn read_from_text(out: &mut String, r: &Report) {
     let s = &r.symptoms;
     let _ = writeln!(out, "Read from the text ({} bytes):", r.input.bytes);
     if !s.protocols.is_empty() {
@@ -219,7 +265,7 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(out, "  account: {}", v.value);
     }
     for v in &s.responses {
-        let _ = writeln!(out, "  server response: {}", v.value);
+        item(out, "  server response: ", &v.value);
     }
     for c in &s.codes {
         let platform = c
@@ -233,7 +279,7 @@ pub fn render_text(r: &Report) -> String {
             String::new()
         };
         item(
-            &mut out,
+            out,
             "  code ",
             &format!("{} = {}{platform}{times}: {}", c.spelled, c.name, c.meaning),
         );
@@ -244,11 +290,7 @@ pub fn render_text(r: &Report) -> String {
             .meaning
             .as_deref()
             .unwrap_or("not in PortSleuth's event table");
-        item(
-            &mut out,
-            "  event ",
-            &format!("{} ({source}): {meaning}", e.id),
-        );
+        item(out, "  event ", &format!("{} ({source}): {meaning}", e.id));
     }
     if !s.programs.is_empty() {
         let _ = writeln!(
@@ -262,27 +304,11 @@ pub fn render_text(r: &Report) -> String {
         );
     }
     for n in &s.notes {
-        let _ = writeln!(out, "  note: {n}");
+        item(out, "  note: ", n);
     }
     if let Some(note) = &r.input.note {
-        let _ = writeln!(out, "  note: {note}");
+        item(out, "  note: ", note);
     }
-    if let Some(snap) = &r.snapshot {
-        if !snap.warnings.is_empty() {
-            out.push('\n');
-            let _ = writeln!(out, "What the scan could not see:");
-            for w in &snap.warnings {
-                let _ = writeln!(out, "  - {}", w.what);
-                if let Some(remedy) = &w.remedy {
-                    let _ = writeln!(out, "    {remedy}");
-                }
-            }
-        }
-    }
-    for w in &r.kb_warnings {
-        let _ = writeln!(out, "rule file problem (skipped): {w}");
-    }
-    out
 }
 
 /// Markdown that pastes cleanly into ticket systems and chat.
@@ -292,7 +318,7 @@ pub fn render_markdown(r: &Report) -> String {
     let _ = writeln!(out, "## PortSleuth diagnosis\n");
     let _ = writeln!(
         out,
-        "_{}_ · PortSleuth {} · {}\n",
+        "_{}_ · PortSleuth {} · {} (UTC)\n",
         if d.scanned {
             "machine scanned"
         } else {
@@ -387,7 +413,81 @@ pub fn render_markdown(r: &Report) -> String {
             md(e.meaning.as_deref().unwrap_or("not in the event table"))
         );
     }
+    let sy = &r.symptoms;
+    let mut read = Vec::new();
+    if !sy.protocols.is_empty() {
+        read.push(format!(
+            "protocol {}",
+            sy.protocols
+                .iter()
+                .map(|p| p.value.to_uppercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let ports: Vec<String> = sy
+        .ports
+        .iter()
+        .filter(|p| !p.inferred)
+        .map(|p| p.port.to_string())
+        .collect();
+    if !ports.is_empty() {
+        read.push(format!("port {}", ports.join(", ")));
+    }
+    read.extend(sy.servers.iter().map(|v| format!("server {}", v.value)));
+    read.extend(sy.accounts.iter().map(|v| format!("account {}", v.value)));
+    read.extend(
+        sy.responses
+            .iter()
+            .map(|v| format!("server response \u{201C}{}\u{201D}", v.value)),
+    );
+    if !read.is_empty() {
+        let _ = writeln!(out, "\n### Read from the text\n");
+        for line in read {
+            let _ = writeln!(out, "- {}", md(&line));
+        }
+    }
+    if let Some(snap) = &r.snapshot {
+        let _ = writeln!(
+            out,
+            "\n### Machine\n\n{} · {} {} · {} · scanned {}",
+            md(&snap.host.hostname),
+            md(&snap.host.os),
+            md(&snap.host.os_version),
+            if snap.host.elevated {
+                "elevated"
+            } else {
+                "not elevated"
+            },
+            md(&snap.taken_at)
+        );
+        for w in &snap.warnings {
+            let _ = writeln!(out, "\n- could not see: {}", md(&w.what));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n### Pasted error{}\n",
+        if r.input.truncated {
+            " (first part)"
+        } else {
+            ""
+        }
+    );
+    out.push_str(&fenced(&r.input.text));
     out
+}
+
+/// The text in a fenced code block that nothing inside can close: the fence is longer than any
+/// run of backticks in the text. Control characters are dropped.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
+    format!("{fence}text\n{}\n{fence}\n", clean.trim_end_matches('\n'))
 }
 
 /// One action record in a sentence: when, what, how it ended, what the re-scan showed.
