@@ -198,10 +198,9 @@ pub fn refused(action: &PlannedAction, why: String) -> ActionRecord {
 
 /// A record for a dry run.
 pub fn previewed(prepared: &Prepared<'_>) -> ActionRecord {
-    let detail = format!(
-        "dry run: would {}; nothing was changed",
-        prepared.commands.join("; then ")
-    );
+    let detail =
+        "dry run: the target was re-checked and the commands shown would run; nothing was changed"
+            .to_owned();
     ActionRecord::new(
         prepared.action,
         now_rfc3339(),

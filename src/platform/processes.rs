@@ -90,7 +90,7 @@ pub fn host() -> Host {
     Host {
         hostname: System::host_name().unwrap_or_default(),
         os: System::name().unwrap_or_else(|_| std::env::consts::OS.to_owned()),
-        os_version: System::long_os_version().unwrap_or_default(),
+        os_version: System::os_version().unwrap_or_default(),
         elevated: super::os::is_elevated(),
         user: std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
