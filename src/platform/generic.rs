@@ -6,10 +6,10 @@
 //! launchd services and app bundles in `macos`; the functions it replaces are not built there.
 
 use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
-use crate::engine::snapshot::{HttpSysRegistration, PortRange, Transport, Warning};
+use crate::engine::snapshot::{HttpSysRegistration, PortRange, Warning};
 #[cfg(not(target_os = "macos"))]
 use crate::engine::snapshot::{Process, Product, Service, Socket};
-use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
+use netstat2::{AddressFamilyFlags, ProtocolFlags};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -55,24 +55,7 @@ pub(crate) fn sockets(
             unreadable += 1;
             continue;
         };
-        let raw = match info.protocol_socket_info {
-            ProtocolSocketInfo::Tcp(t) => RawSocket {
-                transport: Transport::Tcp,
-                local: t.local_addr,
-                local_port: t.local_port,
-                remote: Some((t.remote_addr, t.remote_port)),
-                state: t.state.to_string(),
-                pids: info.associated_pids,
-            },
-            ProtocolSocketInfo::Udp(u) => RawSocket {
-                transport: Transport::Udp,
-                local: u.local_addr,
-                local_port: u.local_port,
-                remote: None,
-                state: String::new(),
-                pids: info.associated_pids,
-            },
-        };
+        let raw = RawSocket::from_netstat(info.protocol_socket_info, info.associated_pids);
         if options.ports.is_empty() || options.ports.contains(&raw.local_port) {
             out.push(raw);
         }

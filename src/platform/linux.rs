@@ -8,7 +8,7 @@ use crate::engine::snapshot::{
     HttpSysRegistration, PortRange, Process, Product, Service, ServiceManager, Socket, Transport,
     Warning,
 };
-use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
+use netstat2::{AddressFamilyFlags, ProtocolFlags};
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
 
@@ -74,24 +74,7 @@ fn netlink_sockets() -> Result<Vec<(RawSocket, u64)>, String> {
     for info in iter {
         let info = info.map_err(|e| e.to_string())?;
         let inode = u64::from(info.inode);
-        let raw = match info.protocol_socket_info {
-            ProtocolSocketInfo::Tcp(t) => RawSocket {
-                transport: Transport::Tcp,
-                local: t.local_addr,
-                local_port: t.local_port,
-                remote: Some((t.remote_addr, t.remote_port)),
-                state: t.state.to_string(),
-                pids: Vec::new(),
-            },
-            ProtocolSocketInfo::Udp(u) => RawSocket {
-                transport: Transport::Udp,
-                local: u.local_addr,
-                local_port: u.local_port,
-                remote: None,
-                state: String::new(),
-                pids: Vec::new(),
-            },
-        };
+        let raw = RawSocket::from_netstat(info.protocol_socket_info, Vec::new());
         out.push((raw, inode));
     }
     Ok(out)

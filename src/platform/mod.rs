@@ -113,6 +113,30 @@ pub(crate) struct RawSocket {
     pub pids: Vec<u32>,
 }
 
+impl RawSocket {
+    /// A socket as netstat2 describes it, with its owners.
+    pub(crate) fn from_netstat(info: netstat2::ProtocolSocketInfo, pids: Vec<u32>) -> Self {
+        match info {
+            netstat2::ProtocolSocketInfo::Tcp(t) => RawSocket {
+                transport: Transport::Tcp,
+                local: t.local_addr,
+                local_port: t.local_port,
+                remote: Some((t.remote_addr, t.remote_port)),
+                state: t.state.to_string(),
+                pids,
+            },
+            netstat2::ProtocolSocketInfo::Udp(u) => RawSocket {
+                transport: Transport::Udp,
+                local: u.local_addr,
+                local_port: u.local_port,
+                remote: None,
+                state: String::new(),
+                pids,
+            },
+        }
+    }
+}
+
 /// Scans the machine. Blocking; see [`ScanJob`] for the worker-thread form.
 pub fn scan(
     options: &ScanOptions,

@@ -14,7 +14,7 @@ use crate::engine::snapshot::{
     HttpSysRegistration, PortRange, Process, Product, Service, ServiceManager, Socket, Transport,
     VersionInfo, Warning,
 };
-use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo};
+use netstat2::{AddressFamilyFlags, ProtocolFlags};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::windows::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -70,24 +70,7 @@ pub(crate) fn sockets(
             .into_iter()
             .filter(|&p| p != 0)
             .collect();
-        let raw = match info.protocol_socket_info {
-            ProtocolSocketInfo::Tcp(t) => RawSocket {
-                transport: Transport::Tcp,
-                local: t.local_addr,
-                local_port: t.local_port,
-                remote: Some((t.remote_addr, t.remote_port)),
-                state: t.state.to_string(),
-                pids,
-            },
-            ProtocolSocketInfo::Udp(u) => RawSocket {
-                transport: Transport::Udp,
-                local: u.local_addr,
-                local_port: u.local_port,
-                remote: None,
-                state: String::new(),
-                pids,
-            },
-        };
+        let raw = RawSocket::from_netstat(info.protocol_socket_info, pids);
         if options.ports.is_empty()
             || options.ports.contains(&raw.local_port)
             || raw.remote.is_some_and(|(_, p)| options.ports.contains(&p))
