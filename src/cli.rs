@@ -34,6 +34,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Open the wizard (what `portsleuth` with no command does).
+    #[cfg(feature = "gui")]
+    Gui(GuiArgs),
     /// Read an error text, scan this machine, and name the cause.
     Diagnose(DiagnoseArgs),
     /// List listening sockets with the processes, services and products behind them.
@@ -100,6 +103,34 @@ pub struct DiagnoseArgs {
     pub out: ReportOutput,
 }
 
+#[cfg(feature = "gui")]
+#[derive(Args, Debug, Default)]
+pub struct GuiArgs {
+    /// Start with the error text from this file.
+    #[arg(long, value_name = "F")]
+    pub text_file: Option<PathBuf>,
+    /// Start with a snapshot from `portsleuth scan --format json` (another machine's, say)
+    /// instead of scanning.
+    #[arg(long, value_name = "F")]
+    pub snapshot: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub theme: Option<GuiTheme>,
+    /// Walk through the scenario by itself, saving a screenshot of each step to DIR.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub tour: Option<PathBuf>,
+    /// During --tour, also run the top cause's first action.
+    #[arg(long, hide = true, requires = "tour")]
+    pub tour_fix: bool,
+}
+
+#[cfg(feature = "gui")]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuiTheme {
+    System,
+    Light,
+    Dark,
+}
+
 #[derive(Args, Debug)]
 pub struct FixArgs {
     /// The JSON written by `portsleuth diagnose --format json`.
@@ -134,7 +165,8 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Text,
     Json,
@@ -173,6 +205,11 @@ pub struct UsageError(pub String);
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        #[cfg(feature = "gui")]
+        None => cmd_gui(&cli.kb, GuiArgs::default()),
+        #[cfg(feature = "gui")]
+        Some(Command::Gui(args)) => cmd_gui(&cli.kb, args),
+        #[cfg(not(feature = "gui"))]
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
@@ -191,6 +228,38 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Decode { codes }) => cmd_decode(&cli.kb, &codes),
         Some(Command::Kb { action }) => cmd_kb(&cli.kb, action),
     }
+}
+
+#[cfg(feature = "gui")]
+fn cmd_gui(kb_dirs: &[PathBuf], args: GuiArgs) -> Result<ExitCode> {
+    use crate::gui::settings::{Settings, Theme};
+    let text = match &args.text_file {
+        Some(path) => Some(read_input(Some(path), None, false)?),
+        None => None,
+    };
+    let snapshot = args.snapshot.as_deref().map(read_snapshot).transpose()?;
+    let options = crate::gui::GuiOptions {
+        text,
+        snapshot,
+        kb_dirs: kb_dirs.to_vec(),
+        settings_path: Settings::default_path(),
+        theme: args.theme.map(|t| match t {
+            GuiTheme::System => Theme::System,
+            GuiTheme::Light => Theme::Light,
+            GuiTheme::Dark => Theme::Dark,
+        }),
+    };
+    let tour = args.tour.map(|dir| crate::gui::tour::Tour {
+        suffix: match args.theme {
+            Some(GuiTheme::Light) => "-light".into(),
+            Some(GuiTheme::Dark) => "-dark".into(),
+            _ => String::new(),
+        },
+        dir,
+        fix: args.tour_fix,
+    });
+    crate::gui::run(options, tour)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The built-in knowledge base plus the user's folder and `--kb` folders.
@@ -287,24 +356,38 @@ fn cmd_diagnose(kb_dirs: &[PathBuf], args: DiagnoseArgs) -> Result<ExitCode> {
         let ports = symptoms.ports_to_check();
         Some(scan_with_progress(ScanOptions { ports })?)
     };
-    let diagnosis = diagnose(&kb, &text, &symptoms, snapshot.as_ref());
-    let report = Report::new(
-        &text,
-        note,
-        symptoms,
-        diagnosis,
-        snapshot,
-        &kb_errors,
-        now_rfc3339(),
-    );
-    let mut report = report;
-    report.rule_set = rule_set_words(&kb, kb_dirs);
+    let report = make_report(&kb, kb_dirs, &kb_errors, &text, note, symptoms, snapshot);
     write_report(&report, &args.out)?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Diagnoses what was read from `text` (with the machine's snapshot, if scanned) and wraps it
+/// in a report: the one way both the CLI and the GUI make a report.
+pub fn make_report(
+    kb: &KnowledgeBase,
+    kb_dirs: &[PathBuf],
+    kb_errors: &[KbError],
+    text: &str,
+    note: Option<String>,
+    symptoms: crate::engine::symptoms::Symptoms,
+    snapshot: Option<Snapshot>,
+) -> Report {
+    let diagnosis = diagnose(kb, text, &symptoms, snapshot.as_ref());
+    let mut report = Report::new(
+        text,
+        note,
+        symptoms,
+        diagnosis,
+        snapshot,
+        kb_errors,
+        now_rfc3339(),
+    );
+    report.rule_set = rule_set_words(kb, kb_dirs);
+    report
+}
+
 /// "built-in 0.1.0, 56 rules" plus the user's folders, for the report.
-fn rule_set_words(kb: &KnowledgeBase, kb_dirs: &[PathBuf]) -> String {
+pub fn rule_set_words(kb: &KnowledgeBase, kb_dirs: &[PathBuf]) -> String {
     let user_files = kb
         .files
         .iter()
@@ -348,21 +431,48 @@ impl ReportOutput {
     }
 }
 
-/// Renders a report in the chosen format (redacted if asked) and writes it.
-fn write_report(report: &Report, out: &ReportOutput) -> Result<()> {
+/// A report in one format, redacted if asked: what `--output` writes and the GUI saves.
+pub fn render_report(report: &Report, format: Format, redact: bool) -> String {
     let redacted;
-    let report = if out.redact {
+    let report = if redact {
         redacted = crate::engine::redact::redact(report);
         &redacted
     } else {
         report
     };
-    let text = match out.format() {
-        Format::Json => serde_json::to_string_pretty(report)? + "\n",
+    match format {
+        // A Report is plain data (strings, numbers, vectors): serialising it cannot fail.
+        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
         Format::Text => render_text(report),
         Format::Markdown => render_markdown(report),
         Format::Html => crate::engine::html::render_html(report),
-    };
+    }
+}
+
+impl Format {
+    /// The file extension a saved report of this format gets.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Json => "json",
+            Format::Markdown => "md",
+            Format::Html => "html",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Text => "Text",
+            Format::Json => "JSON",
+            Format::Markdown => "Markdown",
+            Format::Html => "HTML",
+        }
+    }
+}
+
+/// Renders a report in the chosen format (redacted if asked) and writes it.
+fn write_report(report: &Report, out: &ReportOutput) -> Result<()> {
+    let text = render_report(report, out.format(), out.redact);
     if let Some(path) = &out.output {
         refuse_to_clobber(path, out.force)?;
     }

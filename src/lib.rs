@@ -10,4 +10,6 @@ pub mod cli;
 pub mod engine;
 pub mod files;
 pub mod fix;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod platform;

@@ -149,6 +149,12 @@ pub fn run(argv: &[String]) -> Result<String, String> {
     cmd.args(args).env("LC_ALL", "C");
     #[cfg(target_os = "linux")]
     cmd.env("DEBIAN_FRONTEND", "noninteractive");
+    #[cfg(windows)]
+    {
+        // CREATE_NO_WINDOW: the GUI must not flash a console for each command it runs.
+        use std::os::windows::process::CommandExt;
+        cmd.creation_flags(0x0800_0000);
+    }
     let out = cmd
         .output()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
@@ -173,6 +179,34 @@ pub fn run(argv: &[String]) -> Result<String, String> {
             out.status
         ))
     }
+}
+
+/// Starts `exe args` again with administrator rights (Windows: the UAC prompt). Returns once
+/// the new process started; the caller then closes.
+pub fn start_elevated(exe: &std::path::Path, args: &[String]) -> Result<(), String> {
+    if !cfg!(windows) {
+        return Err("start PortSleuth with sudo to run it as root".into());
+    }
+    // PowerShell single quotes take everything literally but a doubled quote; each argument is
+    // also wrapped in double quotes for the new process's command line.
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let arg_list = args
+        .iter()
+        .map(|a| quote(&format!("\"{a}\"")))
+        .collect::<Vec<_>>()
+        .join(",");
+    let script = format!(
+        "Start-Process -FilePath {} -Verb RunAs -ArgumentList {arg_list}",
+        quote(&exe.display().to_string())
+    );
+    run(&[
+        "powershell".into(),
+        "-NoProfile".into(),
+        "-NonInteractive".into(),
+        "-Command".into(),
+        script,
+    ])
+    .map(|_| ())
 }
 
 /// Whether a program can be found on PATH.

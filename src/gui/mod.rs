@@ -1,0 +1,58 @@
+//! The desktop wizard (egui/eframe, glow renderer): Describe → Scan → Diagnosis → Fix →
+//! Report. A thin shell: it calls the same engine, scanner, fixer and renderers as the CLI and
+//! decides nothing of its own. Drawing never waits: scans, fixes and file dialogs run on worker
+//! threads ([`jobs`]).
+
+pub mod app;
+pub mod examples;
+pub mod jobs;
+pub mod pages;
+pub mod settings;
+pub mod sockets;
+pub mod style;
+pub mod tour;
+pub mod wizard;
+
+pub use app::{GuiOptions, PortSleuthApp};
+
+use anyhow::anyhow;
+use std::sync::Arc;
+
+/// The window's icon, from `assets/icon.png`.
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+
+/// Opens the wizard and returns when its window closes.
+pub fn run(options: GuiOptions, tour: Option<tour::Tour>) -> anyhow::Result<()> {
+    let (settings, _) = settings::Settings::load(options.settings_path.as_deref());
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("PortSleuth")
+        .with_app_id("portsleuth")
+        .with_inner_size(settings.window)
+        .with_min_inner_size([760.0, 520.0]);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(Arc::new(icon));
+    }
+    let native = eframe::NativeOptions {
+        viewport,
+        // glow: OpenGL 2+ (or GLES 2) is all it needs, which Mesa's software renderer, Wine and
+        // most remote desktops provide; see the README's "Renderer" section for the figures.
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "PortSleuth",
+        native,
+        Box::new(move |cc| {
+            let app = PortSleuthApp::new(&cc.egui_ctx, options);
+            Ok(match tour {
+                Some(t) => Box::new(tour::Touring::new(app, t)),
+                None => Box::new(app),
+            })
+        }),
+    )
+    .map_err(|e| {
+        anyhow!(
+            "cannot open the window ({e}). PortSleuth needs OpenGL 2 or later; over a remote session without it, use the command line: portsleuth diagnose --text-file F"
+        )
+    })
+}

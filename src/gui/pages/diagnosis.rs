@@ -1,0 +1,178 @@
+//! Step 3: the causes, best first, each with its evidence, and what was ruled out and why.
+
+use super::primary;
+use crate::engine::diagnosis::{EvidenceSource, Finding};
+use crate::gui::style;
+use crate::gui::wizard::{Command, Step, Wizard};
+use egui::RichText;
+
+pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(report) = &w.report else {
+        return commands;
+    };
+    ui.horizontal(|ui| {
+        ui.heading("Diagnosis");
+        let how = if report.diagnosis.scanned {
+            "with a scan of this machine"
+        } else {
+            "from the text alone: a scan would confirm or rule these out"
+        };
+        ui.label(RichText::new(how).weak());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if primary(ui, "Go to Fix", true).clicked() {
+                commands.push(Command::GoTo(Step::Fix));
+            }
+        });
+    });
+    if w.report_stale {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("The error text changed after this diagnosis.")
+                    .color(style::warn(ui)),
+            );
+            if ui.button("Diagnose again").clicked() {
+                commands.push(Command::Rediagnose);
+            }
+        });
+    }
+    if !report.diagnosis.scanned
+        && !w.scan_running()
+        && ui.button("Scan this machine to check").clicked()
+    {
+        commands.push(Command::StartScan);
+    }
+    for h in &report.diagnosis.port_holders {
+        ui.label(format!("Port {}: {}", h.port, h.summary));
+    }
+    ui.add_space(6.0);
+    egui::ScrollArea::vertical()
+        .id_salt("findings")
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            if report.diagnosis.findings.is_empty() {
+                ui.label(RichText::new("PortSleuth did not recognise the cause of this error.").strong());
+                ui.label("Check that the whole message was pasted (the codes and the port matter most), or add the text of the Event Viewer entry. Rules can be added as TOML in the per-user rules folder.");
+            }
+            for (i, f) in report.diagnosis.findings.iter().enumerate() {
+                commands.extend(card(ui, w, i, f));
+                ui.add_space(8.0);
+            }
+            if !report.diagnosis.ruled_out.is_empty() {
+                egui::CollapsingHeader::new(RichText::new(format!(
+                    "Ruled out ({})",
+                    report.diagnosis.ruled_out.len()
+                )).strong())
+                .id_salt("ruled-out")
+                .default_open(true)
+                .show(ui, |ui| {
+                    for r in &report.diagnosis.ruled_out {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(RichText::new(&r.title).strong());
+                            ui.label(RichText::new(format!("({})", r.category.as_str())).weak());
+                        });
+                        ui.label(format!("Why not: {}", r.why));
+                        ui.add_space(4.0);
+                    }
+                });
+            }
+        });
+    commands
+}
+
+fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let stroke = if i == 0 {
+        egui::Stroke::new(1.5, style::accent(ui))
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    egui::Frame::group(ui.style())
+        .stroke(stroke)
+        .inner_margin(egui::Margin::same(10))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(format!("{}.", i + 1)).heading());
+                ui.label(RichText::new(&f.title).heading().strong());
+            });
+            ui.horizontal(|ui| {
+                style::tag(ui, f.category.as_str(), style::accent(ui));
+                style::confidence_bar(ui, f.confidence);
+            });
+            style::section(ui, "Why");
+            for e in &f.evidence {
+                ui.horizontal_wrapped(|ui| {
+                    let (tag, colour) = match e.source {
+                        EvidenceSource::Text => ("TEXT", style::accent(ui)),
+                        EvidenceSource::Scan => ("SCAN", style::good(ui)),
+                        EvidenceSource::Absence => ("NOT FOUND", style::warn(ui)),
+                    };
+                    style::tag(ui, tag, colour);
+                    ui.add(egui::Label::new(&e.says).wrap());
+                    if let Some(span) = e.span {
+                        if ui
+                            .small_button("show in text")
+                            .on_hover_text("Highlight these words in the pasted error")
+                            .clicked()
+                        {
+                            commands.push(Command::ShowText(span));
+                        }
+                    }
+                    let in_table = (e.port.is_some() || e.pid.is_some())
+                        && w.snapshot.is_some()
+                        && e.source == EvidenceSource::Scan;
+                    if in_table
+                        && ui
+                            .small_button("show in table")
+                            .on_hover_text("Show this socket in the scan table")
+                            .clicked()
+                    {
+                        commands.push(Command::ShowSocket {
+                            port: e.port,
+                            pid: e.pid,
+                        });
+                    }
+                });
+            }
+            for u in &f.unverified {
+                ui.label(RichText::new(format!("A scan would check: {u}")).weak());
+            }
+            style::section(ui, "What it means");
+            ui.add(egui::Label::new(&f.explanation).wrap());
+            if !f.steps.is_empty() {
+                style::section(ui, "What to do");
+                for (n, s) in f.steps.iter().enumerate() {
+                    ui.add(egui::Label::new(format!("{}. {s}", n + 1)).wrap());
+                }
+            }
+            for why in &f.withheld {
+                ui.label(RichText::new(format!("Not offered: {why}")).color(style::warn(ui)));
+            }
+            if !f.references.is_empty() {
+                style::section(ui, "References");
+                for r in &f.references {
+                    match &r.url {
+                        Some(url) => {
+                            ui.hyperlink_to(&r.title, url);
+                        }
+                        None => {
+                            ui.label(&r.title);
+                        }
+                    }
+                }
+            }
+            if !f.actions.is_empty() {
+                ui.add_space(4.0);
+                let words = format!(
+                    "Fix this ({} action{})",
+                    f.actions.len(),
+                    if f.actions.len() == 1 { "" } else { "s" }
+                );
+                if ui.button(words).clicked() {
+                    commands.push(Command::ChooseFinding(i));
+                }
+            }
+        });
+    commands
+}

@@ -1,0 +1,260 @@
+//! Step 4: the chosen cause's actions as buttons that say exactly what they do, a preview, a
+//! confirmation naming the target and the commands, and the re-scan's verdict in plain words.
+
+use super::primary;
+use crate::engine::fixing::{ActionRecord, Outcome};
+use crate::engine::kb::ActionKind;
+use crate::engine::report::action_line;
+use crate::gui::style;
+use crate::gui::wizard::{outcome_words, Command, Step, Wizard};
+use egui::RichText;
+
+pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(report) = &w.report else {
+        return commands;
+    };
+    ui.heading("Fix");
+    let findings = &report.diagnosis.findings;
+    if findings.is_empty() {
+        ui.label("There is nothing to fix: the cause was not recognised. The report still records what was read and seen.");
+        if primary(ui, "Go to Report", true).clicked() {
+            commands.push(Command::GoTo(Step::Report));
+        }
+        return commands;
+    }
+    let chosen = w.fix.finding.min(findings.len() - 1);
+    ui.horizontal(|ui| {
+        let label = ui.label("Cause");
+        egui::ComboBox::from_id_salt("finding")
+            .width(520.0)
+            .selected_text(finding_words(chosen, &findings[chosen]))
+            .show_ui(ui, |ui| {
+                for (i, f) in findings.iter().enumerate() {
+                    if ui
+                        .selectable_label(i == chosen, finding_words(i, f))
+                        .clicked()
+                    {
+                        commands.push(Command::ChooseFinding(i));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    let f = &findings[chosen];
+    ui.add_space(6.0);
+    if f.actions.is_empty() {
+        if !report.diagnosis.scanned {
+            ui.label(
+                "Actions act on the exact process found holding the port, so they need a scan.",
+            );
+            if !w.scan_running() && primary(ui, "Scan this machine", true).clicked() {
+                commands.push(Command::StartScan);
+            }
+        } else {
+            ui.label("This cause has no one-click fix. What to do:");
+        }
+        for (n, s) in f.steps.iter().enumerate() {
+            ui.add(egui::Label::new(format!("{}. {s}", n + 1)).wrap());
+        }
+    }
+    let busy = w.fix.busy.is_some() || w.fix.confirm.is_some();
+    for a in &f.actions {
+        ui.horizontal(|ui| {
+            let run = ui
+                .add_enabled(!busy, egui::Button::new(RichText::new(&a.label).strong()).min_size(egui::vec2(0.0, 30.0)))
+                .on_hover_text(what_happens(a.kind));
+            if run.clicked() {
+                commands.push(Command::AskToRun(a.id.clone()));
+            }
+            let preview = ui
+                .add_enabled(!busy, egui::Button::new("Preview"))
+                .on_hover_text(format!("Re-check the target of \u{201c}{}\u{201d} and show the exact commands; change nothing", a.label));
+            if preview.clicked() {
+                commands.push(Command::Preview(a.id.clone()));
+            }
+        });
+        if let Some(c) = &a.caution {
+            ui.label(RichText::new(c).small().color(style::warn(ui)));
+        }
+        ui.add_space(4.0);
+    }
+    for why in &f.withheld {
+        ui.label(RichText::new(format!("Not offered: {why}")).color(style::warn(ui)));
+    }
+    if let Some((words, _)) = &w.fix.busy {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(words);
+        });
+    }
+    if let Some(record) = &w.fix.last {
+        ui.add_space(6.0);
+        record_card(ui, record);
+    }
+    if !report.actions_taken.is_empty() {
+        egui::CollapsingHeader::new(format!(
+            "Actions recorded for the report ({})",
+            report.actions_taken.len()
+        ))
+        .id_salt("actions-taken")
+        .show(ui, |ui| {
+            for r in &report.actions_taken {
+                ui.add(egui::Label::new(action_line(r)).wrap());
+            }
+        });
+    }
+    ui.add_space(8.0);
+    if primary(ui, "Go to Report", true).clicked() {
+        commands.push(Command::GoTo(Step::Report));
+    }
+    commands
+}
+
+fn finding_words(i: usize, f: &crate::engine::diagnosis::Finding) -> String {
+    format!(
+        "{}. {} ({:.0}%, {} action{})",
+        i + 1,
+        f.title,
+        f.confidence * 100.0,
+        f.actions.len(),
+        if f.actions.len() == 1 { "" } else { "s" }
+    )
+}
+
+fn what_happens(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::StopProcess => "Asks the process to exit, and stops it by force if it does not; then re-scans the port. You confirm first.",
+        ActionKind::StopService => "Stops the service through the service manager; then re-scans the port. You confirm first.",
+        ActionKind::DisableService => "Stops the service and sets it not to start again; then re-scans the port. You confirm first.",
+        ActionKind::Uninstall => "Runs the product's own uninstaller; then re-scans the port. You confirm first.",
+        ActionKind::OpenReference => "Opens the article in your web browser.",
+    }
+}
+
+fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
+    let colour = match r.outcome {
+        Outcome::Done => style::good(ui),
+        Outcome::Previewed => style::accent(ui),
+        Outcome::Refused | Outcome::ProblemRemains => style::warn(ui),
+        Outcome::Failed => style::bad(ui),
+    };
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, colour))
+        .inner_margin(egui::Margin::same(10))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new(format!("{}: {}", outcome_words(r.outcome), r.label))
+                    .strong()
+                    .color(colour),
+            );
+            ui.add(egui::Label::new(&r.detail).wrap());
+            if !r.commands.is_empty() {
+                ui.label(
+                    RichText::new(if r.outcome == Outcome::Previewed {
+                        "Would run:"
+                    } else {
+                        "Ran:"
+                    })
+                    .weak(),
+                );
+                for c in &r.commands {
+                    ui.label(RichText::new(c).monospace());
+                }
+            }
+            if let Some(v) = &r.verification {
+                ui.label(RichText::new(v).strong());
+            }
+            if let Some(e) = &r.error {
+                ui.label(RichText::new(e).color(style::bad(ui)));
+            }
+        });
+}
+
+/// The confirmation before anything changes: the target and the exact commands.
+pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some((action, lines)) = &w.fix.confirm else {
+        return commands;
+    };
+    let modal = egui::Modal::new(egui::Id::unique("confirm-action")).show(ctx, |ui| {
+        ui.set_max_width(620.0);
+        ui.heading(format!("{}?", action.label));
+        ui.add_space(4.0);
+        let t = &action.target;
+        egui::Grid::new("target").num_columns(2).show(ui, |ui| {
+            let mut row = |k: &str, v: Option<String>| {
+                if let Some(v) = v {
+                    ui.label(RichText::new(k).weak());
+                    ui.label(v);
+                    ui.end_row();
+                }
+            };
+            row("Program", t.exe_name.clone());
+            row("Path", t.exe.clone());
+            row("PID", t.pid.map(|p| p.to_string()));
+            row("Started", t.start_time.map(crate::files::rfc3339));
+            row("Port", t.port.map(|p| p.to_string()));
+            row("Service", t.service.clone());
+            row("Product", t.product.clone());
+        });
+        ui.add_space(4.0);
+        ui.label("The target was re-checked just now. These will run:");
+        for l in lines {
+            ui.label(RichText::new(l).monospace());
+        }
+        if let Some(c) = &action.caution {
+            ui.label(RichText::new(c).color(style::warn(ui)));
+        }
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            let run = ui.add(
+                egui::Button::new(RichText::new("Run it").strong().color(egui::Color32::WHITE))
+                    .fill(style::BRAND),
+            );
+            let focus_once = egui::Id::unique("confirm-focus").with(&action.id);
+            if !ui.data(|d| d.get_temp::<bool>(focus_once).unwrap_or(false)) {
+                run.request_focus();
+                ui.data_mut(|d| d.insert_temp(focus_once, true));
+            }
+            if run.clicked() {
+                commands.push(Command::ConfirmRun);
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CancelRun);
+            }
+            ui.label(RichText::new("Enter runs it, Esc cancels").small().weak());
+        });
+    });
+    if modal.should_close() && commands.is_empty() {
+        commands.push(Command::CancelRun);
+    }
+    commands
+}
+
+/// Whether PortSleuth runs elevated, and the way to elevate where there is one.
+pub fn elevation_badge(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if w.elevated {
+        ui.label(RichText::new("Running as administrator").color(style::good(ui)));
+    } else {
+        if cfg!(windows)
+            && ui
+                .button("Restart as administrator")
+                .on_hover_text("Stopping services, uninstalling and seeing other users' processes need it; your text is kept")
+                .clicked()
+        {
+            commands.push(Command::RestartElevated);
+        }
+        let hint = if cfg!(windows) {
+            "Stopping services, uninstalling and seeing other users' processes need administrator rights"
+        } else {
+            "Stopping services, uninstalling and seeing other users' processes need root: start PortSleuth with sudo"
+        };
+        ui.label(RichText::new("Not elevated").color(style::warn(ui)))
+            .on_hover_text(hint);
+    }
+    commands
+}

@@ -1,0 +1,147 @@
+//! Step 5: the report for the ticket: a live preview in the chosen format, redaction, save
+//! (native dialog, or a typed path when no dialog can open) and copy.
+
+use crate::cli::Format;
+use crate::gui::style;
+use crate::gui::wizard::{human_bytes, Command, Wizard};
+use egui::RichText;
+
+/// The preview shows this much; the saved file has everything.
+const PREVIEW_LIMIT: usize = 96 * 1024;
+
+pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if w.report.is_none() {
+        return commands;
+    }
+    ui.heading("Report for the ticket");
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.label("Format");
+        for f in [Format::Html, Format::Markdown, Format::Json, Format::Text] {
+            if ui.radio(w.save.format == f, f.label()).clicked() && w.save.format != f {
+                commands.push(Command::SetFormat(f));
+            }
+        }
+        ui.separator();
+        let mut redact = w.save.redact;
+        if ui
+            .checkbox(&mut redact, "Redact")
+            .on_hover_text("Replace account, user and host names, e-mail and IP addresses with placeholders before sharing")
+            .changed()
+        {
+            commands.push(Command::SetRedact(redact));
+        }
+    });
+    ui.horizontal(|ui| {
+        let save = ui
+            .add_enabled(
+                w.save.dialog.is_none(),
+                egui::Button::new(
+                    RichText::new("Save report\u{2026}")
+                        .strong()
+                        .color(egui::Color32::WHITE),
+                )
+                .fill(style::BRAND),
+            )
+            .on_hover_text("Ctrl+S");
+        if save.clicked() {
+            commands.push(Command::SaveWithDialog);
+        }
+        if ui.button("Copy to clipboard").clicked() {
+            commands.push(Command::CopyReport);
+        }
+        if w.save.dialog.is_some() {
+            ui.spinner();
+            ui.label("waiting for the file dialog\u{2026}");
+        }
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label(if w.save.no_dialog.is_some() {
+            "Save to"
+        } else {
+            "or save to"
+        });
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(path)
+                    .desired_width(460.0)
+                    .hint_text("folder and file name"),
+            )
+            .labelled_by(label.id);
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if ui.button("Save").clicked() || enter {
+            commands.push(Command::SaveToTypedPath);
+        }
+    });
+    if let Some(why) = &w.save.no_dialog {
+        ui.label(
+            RichText::new(format!("{why}, so type where to save."))
+                .small()
+                .weak(),
+        );
+    }
+    if let Some(status) = &w.save.status {
+        style::notice(ui, status, false);
+    }
+    ui.add_space(4.0);
+    ui.separator();
+    if let Some(text) = w.preview_text() {
+        let mut cut = text.len().min(PREVIEW_LIMIT);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if w.save.format == Format::Html {
+            ui.label(
+                RichText::new(
+                    "The HTML file opens in any browser; its content is shown here as text.",
+                )
+                .small()
+                .weak(),
+            );
+        }
+        ui.label(
+            RichText::new(if cut < text.len() {
+                format!(
+                    "Preview ({} of {}; the saved file has all of it)",
+                    human_bytes(cut),
+                    human_bytes(text.len())
+                )
+            } else {
+                format!("Preview ({})", human_bytes(text.len()))
+            })
+            .weak(),
+        );
+        egui::ScrollArea::both()
+            .id_salt("report-preview")
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.add(egui::Label::new(RichText::new(&text[..cut]).monospace()).extend());
+            });
+    }
+    commands
+}
+
+/// Asks before an existing file is replaced.
+pub fn replace_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(path) = &w.save.confirm_replace else {
+        return commands;
+    };
+    let modal = egui::Modal::new(egui::Id::unique("confirm-replace")).show(ctx, |ui| {
+        ui.heading("Replace the file?");
+        ui.label(format!("{} already exists.", path.display()));
+        ui.horizontal(|ui| {
+            if ui.button("Replace").clicked() {
+                commands.push(Command::ReplaceConfirmed);
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::ReplaceCancelled);
+            }
+        });
+    });
+    if modal.should_close() && commands.is_empty() {
+        commands.push(Command::ReplaceCancelled);
+    }
+    commands
+}

@@ -1,0 +1,241 @@
+//! Step 2: the scan's progress, then what it saw: a summary, what it could not see, and every
+//! socket with its process, service, product and user, the error's ports pinned on top.
+
+use super::primary;
+use crate::gui::sockets::{Column, SocketTable};
+use crate::gui::style;
+use crate::gui::wizard::{Command, ScanStage, Step, Wizard};
+use crate::platform::Phase;
+use egui::RichText;
+use egui_extras::{Column as Width, TableBuilder};
+
+const PHASES: [Phase; 5] = [
+    Phase::Sockets,
+    Phase::Owners,
+    Phase::Processes,
+    Phase::Services,
+    Phase::Products,
+];
+
+pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.heading("Scan this machine");
+    ui.add_space(4.0);
+    match &w.scan {
+        ScanStage::NotStarted => {
+            ui.label("PortSleuth has not looked at this machine yet. The scan lists every listening socket and connection, the process holding it, and the service and installed product behind that process. It changes nothing.");
+            if primary(ui, "Scan this machine", true).clicked() {
+                commands.push(Command::StartScan);
+            }
+        }
+        ScanStage::Running {
+            progress, started, ..
+        } => {
+            let (phase, fraction) = match progress {
+                Some(p) => {
+                    let i = PHASES.iter().position(|x| *x == p.phase).unwrap_or(0);
+                    let within = if p.total == 0 {
+                        0.0
+                    } else {
+                        p.done as f32 / p.total as f32
+                    };
+                    (
+                        p.phase.describe(),
+                        (i as f32 + within) / PHASES.len() as f32,
+                    )
+                }
+                None => ("Starting", 0.0),
+            };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .text(format!("{phase}\u{2026}"))
+                    .animate(true),
+            );
+            ui.label(format!("{:.1} s", started.elapsed().as_secs_f32()));
+            if ui.button("Cancel scan").clicked() {
+                commands.push(Command::CancelScan);
+            }
+        }
+        ScanStage::Cancelled => {
+            ui.label("The scan was cancelled; nothing was kept.");
+            if primary(ui, "Scan again", true).clicked() {
+                commands.push(Command::StartScan);
+            }
+        }
+        ScanStage::Failed(why) => {
+            ui.label(RichText::new(format!("The scan failed: {why}")).color(style::bad(ui)));
+            if primary(ui, "Scan again", true).clicked() {
+                commands.push(Command::StartScan);
+            }
+        }
+        ScanStage::Done { took } => {
+            if let Some(s) = &w.snapshot {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!(
+                        "{} sockets ({} listening), {} processes, {} services, {} products \u{2013} scanned in {} ms on {} ({}).",
+                        s.sockets.len(),
+                        table.listeners(),
+                        s.processes.len(),
+                        s.services.len(),
+                        s.products.len(),
+                        took.as_millis(),
+                        s.host.hostname,
+                        if s.host.elevated { "as administrator" } else { "not as administrator" }
+                    ));
+                });
+                if !s.warnings.is_empty() {
+                    egui::CollapsingHeader::new(
+                        RichText::new(format!(
+                            "{} thing(s) the scan could not see",
+                            s.warnings.len()
+                        ))
+                        .color(style::warn(ui)),
+                    )
+                    .id_salt("scan-warnings")
+                    .show(ui, |ui| {
+                        for warning in &s.warnings {
+                            ui.label(&warning.what);
+                            if let Some(r) = &warning.remedy {
+                                ui.label(RichText::new(format!("What helps: {r}")).small().weak());
+                            }
+                        }
+                    });
+                }
+                ui.horizontal(|ui| {
+                    if primary(ui, "Show the diagnosis", w.report.is_some()).clicked() {
+                        commands.push(Command::GoTo(Step::Diagnosis));
+                    }
+                    if ui.button("Scan again").clicked() {
+                        commands.push(Command::StartScan);
+                    }
+                });
+                ui.separator();
+                socket_table(ui, table);
+            }
+        }
+    }
+    commands
+}
+
+fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter");
+        let filter = ui
+            .add(
+                egui::TextEdit::singleline(&mut t.filter)
+                    .hint_text("port, process, service, user\u{2026}")
+                    .desired_width(260.0),
+            )
+            .labelled_by(label.id);
+        let listening = ui.checkbox(&mut t.listening_only, "Listening only");
+        if filter.changed() || listening.changed() {
+            t.refresh();
+        }
+        ui.label(RichText::new(format!("showing {} of {}", t.visible.len(), t.rows.len())).weak());
+        if !t.pinned_ports.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "ports from the error pinned on top: {}",
+                    t.pinned_ports
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .small(),
+            );
+        }
+    });
+    let row_height = 22.0;
+    let mut builder = TableBuilder::new(ui)
+        .id_salt("sockets")
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Width::exact(46.0))
+        .column(Width::initial(130.0).clip(true))
+        .column(Width::exact(56.0))
+        .column(Width::initial(96.0).clip(true))
+        .column(Width::initial(64.0).clip(true))
+        .column(Width::initial(150.0).clip(true))
+        .column(Width::initial(170.0).clip(true))
+        .column(Width::initial(170.0).clip(true))
+        .column(Width::remainder().clip(true))
+        .min_scrolled_height(200.0);
+    if let Some(pos) = t.scroll_to.take() {
+        builder = builder.scroll_to_row(pos, Some(egui::Align::Center));
+    }
+    let mut clicked_header = None;
+    let mut clicked_row = None;
+    builder
+        .header(row_height, |mut header| {
+            for c in Column::ALL {
+                header.col(|ui| {
+                    let b = ui
+                        .add(egui::Button::new(RichText::new(c.title()).strong()).frame(false))
+                        .on_hover_text(format!("Sort by {}", c.title()));
+                    if let Some((s, ascending)) = t.sort.filter(|(s, _)| *s == c) {
+                        let _ = s;
+                        sort_marker(ui, ascending);
+                    }
+                    if b.clicked() {
+                        clicked_header = Some(c);
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, t.visible.len(), |mut row| {
+                let index = t.visible[row.index()];
+                let r = &t.rows[index];
+                row.set_selected(t.selected == Some(index));
+                for c in Column::ALL {
+                    row.col(|ui| {
+                        if r.pinned {
+                            ui.painter().rect_filled(
+                                ui.max_rect().expand2(egui::vec2(4.0, 2.0)),
+                                0.0,
+                                style::pinned_fill(ui),
+                            );
+                        }
+                        let text = match c {
+                            Column::Port => RichText::new(r.port.to_string()).monospace(),
+                            Column::Process if r.pinned => RichText::new(r.cell(c)).strong(),
+                            Column::Local => RichText::new(r.cell(c)).monospace(),
+                            _ => RichText::new(r.cell(c)),
+                        };
+                        let label = ui.add(egui::Label::new(text).truncate());
+                        if c == Column::Process && !r.exe.is_empty() {
+                            label.on_hover_text(&r.exe);
+                        }
+                    });
+                }
+                if row.response().clicked() {
+                    clicked_row = Some(index);
+                }
+            });
+        });
+    if let Some(c) = clicked_header {
+        t.click_header(c);
+    }
+    if let Some(i) = clicked_row {
+        t.selected = Some(i);
+    }
+}
+
+/// A small triangle after the sorted column's title (the default fonts have no arrows).
+fn sort_marker(ui: &mut egui::Ui, ascending: bool) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    let c = rect.center();
+    let (tip, base) = if ascending { (-4.0, 3.0) } else { (4.0, -3.0) };
+    ui.painter().add(egui::Shape::convex_polygon(
+        vec![
+            egui::pos2(c.x, c.y + tip),
+            egui::pos2(c.x + 4.0, c.y + base),
+            egui::pos2(c.x - 4.0, c.y + base),
+        ],
+        ui.visuals().strong_text_color(),
+        egui::Stroke::NONE,
+    ));
+}

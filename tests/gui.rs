@@ -1,0 +1,316 @@
+//! The wizard, end to end, through its accessibility tree (egui_kittest): the real app state,
+//! the real scanner and fixer, a real child process named PoProxy.exe holding a real port, and
+//! real files. Every control the tests touch is found by its accessible name, as a screen
+//! reader would; the harness also fails on any input without a name.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use common::{seed_dialog, spawn_listener};
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use portsleuth::gui::wizard::{Command, Step};
+use portsleuth::gui::{GuiOptions, PortSleuthApp};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[test]
+fn child_listener() {
+    common::child_listener_main();
+}
+
+fn app(settings: &Path) -> Harness<'static, PortSleuthApp> {
+    let settings = settings.to_path_buf();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_max_steps(1000)
+        .build_eframe(move |cc| {
+            PortSleuthApp::new(
+                &cc.egui_ctx,
+                GuiOptions {
+                    settings_path: Some(settings),
+                    ..Default::default()
+                },
+            )
+        })
+}
+
+/// Steps frames until the wizard's workers are idle (a scan or a fix on its thread).
+fn wait_idle(h: &mut Harness<'_, PortSleuthApp>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    h.step();
+    while h.state().wizard.busy() {
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not finish in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        h.step();
+    }
+    h.run_steps(4);
+}
+
+fn paste(h: &mut Harness<'_, PortSleuthApp>, text: &str) {
+    h.event(egui::Event::Paste(text.to_owned()));
+    h.run_steps(4);
+}
+
+#[test]
+fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let pid = l.child.id();
+    let mut h = app(&dir.path().join("settings.json"));
+
+    // 1 Describe: the paste is read as the technician types.
+    paste(&mut h, &seed_dialog(l.port));
+    h.get_by_label_contains(&format!(
+        "{} \u{2013} the port the client connected to",
+        l.port
+    ));
+    h.get_by_label("IXP_E_POP3_INVALID_PASSWORD");
+
+    // 2 Scan, with the real scanner on a worker thread.
+    h.get_by_label("Scan this machine").click();
+    h.step();
+    assert_eq!(h.state().wizard.step, Step::Scan);
+    wait_idle(&mut h);
+    h.get_by_label_contains("sockets (");
+    h.get_by_label("PoProxy.exe");
+
+    // 3 Diagnosis: the AV proxy, with its PID, is the cause; the password is ruled out.
+    h.get_by_label("Show the diagnosis").click();
+    h.run_steps(4);
+    h.get_by_label("An antivirus e-mail proxy answers on the mail port, so the login fails");
+    assert!(h
+        .get_all_by_label_contains(&format!("PoProxy.exe (PID {pid})"))
+        .next()
+        .is_some());
+    h.get_by_label_contains("Ruled out (");
+    // Evidence jumps to the socket's row in the table.
+    h.get_all_by_label("show in table")
+        .next()
+        .expect("scan evidence links to the table")
+        .click();
+    h.run_steps(4);
+    assert_eq!(h.state().wizard.step, Step::Scan);
+    let selected = h.state().wizard.table.selected.expect("a row is selected");
+    assert!(h.state().wizard.table.rows[selected].pids.contains(&pid));
+    h.get_by_label("3  Diagnosis").click();
+    h.run_steps(4);
+
+    // 4 Fix: preview first, then run it, confirmed, verified by a re-scan.
+    h.get_by_label("Go to Fix").click();
+    h.run_steps(4);
+    let label = format!("Stop process PoProxy.exe (PID {pid})");
+    h.get_by_label(&label);
+    let index = h.state().wizard.report.as_ref().unwrap().diagnosis.findings[0]
+        .actions
+        .iter()
+        .position(|a| a.label == label)
+        .unwrap();
+    h.get_all_by_label("Preview").nth(index).unwrap().click();
+    wait_idle(&mut h);
+    h.get_by_label_contains("Preview only: nothing was changed");
+    assert!(l.child.id() == pid && std::fs::metadata(format!("/proc/{pid}")).is_ok());
+
+    h.get_by_label(&label).click();
+    wait_idle(&mut h);
+    h.get_by_label(&format!("{label}?"));
+    assert!(
+        h.get_all_by_label_contains("pidfd_send_signal(PID").count() >= 2,
+        "both steps are named"
+    );
+    h.get_by_label("Run it").click();
+    wait_idle(&mut h);
+    h.get_by_label_contains("Done and verified");
+    h.get_by_label(&format!("port {} is now free", l.port));
+
+    // 5 Report: HTML, saved to a real file.
+    h.get_by_label("Go to Report").click();
+    h.run_steps(4);
+    let out = dir.path().join("ticket.html");
+    h.state_mut().wizard.save.path_text = out.display().to_string();
+    h.get_by_label("Save").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Saved the HTML report");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(&format!("PoProxy.exe (PID {pid})")));
+    assert!(html.contains(&format!("port {} is now free", l.port)));
+}
+
+#[test]
+fn with_no_text_the_next_steps_say_what_they_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(&dir.path().join("settings.json"));
+    h.get_by_label_contains("Nothing yet. Paste the error");
+    assert!(h
+        .get_by_label("Scan this machine")
+        .accesskit_node()
+        .is_disabled());
+    assert!(h
+        .get_by_label("Diagnose without scanning")
+        .accesskit_node()
+        .is_disabled());
+    for step in ["3  Diagnosis", "4  Fix", "5  Report"] {
+        assert!(
+            h.get_by_label(step).accesskit_node().is_disabled(),
+            "{step}"
+        );
+    }
+    // Whitespace is no text either.
+    paste(&mut h, "   \n\t ");
+    h.get_by_label_contains("The clipboard holds no text to paste");
+    // Ctrl+Enter does nothing harmful without text: the Scan step stays reachable.
+    assert!(h.state().wizard.report.is_none());
+}
+
+#[test]
+fn a_5_mb_paste_is_read_whole_and_shown_as_a_read_only_preview() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(&dir.path().join("settings.json"));
+    let line =
+        "2026-11-26 10:00:00 INFO worker heartbeat ok, queue depth 0, nothing to report here\n";
+    let mut big = line.repeat(5 * 1024 * 1024 / line.len());
+    big.push_str(&seed_dialog(110));
+    paste(&mut h, &big);
+    assert_eq!(h.state().wizard.text.len(), big.len());
+    h.get_by_label_contains("This text is 5.0 MB: it was read in full");
+    // The error at the very end was found.
+    h.get_by_label("IXP_E_POP3_INVALID_PASSWORD");
+    h.get_by_label("Diagnose without scanning").click();
+    h.run_steps(4);
+    h.get_by_label("An antivirus e-mail proxy answers on the mail port, so the login fails");
+}
+
+#[test]
+fn a_cancelled_scan_keeps_nothing_and_offers_to_scan_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(&dir.path().join("settings.json"));
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    h.step();
+    // The scan takes tens of milliseconds; the cancel is flagged microseconds after it started
+    // and is seen at its next phase.
+    h.state_mut().wizard.apply(Command::CancelScan);
+    wait_idle(&mut h);
+    h.get_by_label("The scan was cancelled; nothing was kept.");
+    h.get_by_label("Scan again");
+    assert!(h.state().wizard.snapshot.is_none());
+    assert!(h
+        .get_by_label("3  Diagnosis")
+        .accesskit_node()
+        .is_disabled());
+}
+
+#[test]
+fn an_action_whose_target_is_gone_is_refused_with_the_reason_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let pid = l.child.id();
+    let mut h = app(&dir.path().join("settings.json"));
+    paste(&mut h, &seed_dialog(l.port));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    // The program exits between the scan and the click.
+    l.child.kill().unwrap();
+    l.child.wait().unwrap();
+    h.get_by_label(&format!("Stop process PoProxy.exe (PID {pid})"))
+        .click();
+    wait_idle(&mut h);
+    h.get_by_label_contains("Not done");
+    h.get_by_label_contains(&format!("PoProxy.exe (PID {pid}) is no longer running"));
+    assert!(
+        h.state().wizard.fix.confirm.is_none(),
+        "no confirmation for a refused action"
+    );
+    let taken = &h.state().wizard.report.as_ref().unwrap().actions_taken;
+    assert_eq!(taken.len(), 1);
+    assert!(taken[0].commands.is_empty(), "nothing ran: {:?}", taken[0]);
+}
+
+#[test]
+fn a_failing_save_says_why_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(&dir.path().join("settings.json"));
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Diagnose without scanning").click();
+    h.run_steps(4);
+    h.get_by_label("5  Report").click();
+    h.run_steps(4);
+    let missing = dir.path().join("no-such-folder").join("r.html");
+    h.state_mut().wizard.save.path_text = missing.display().to_string();
+    h.get_by_label("Save").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Not saved: cannot write");
+    assert!(!missing.exists());
+    // A folder is not a file name.
+    h.state_mut().wizard.save.path_text = dir.path().display().to_string();
+    h.get_by_label("Save").click();
+    h.run_steps(4);
+    h.get_by_label_contains("is a folder: add a file name");
+    // An existing file is only replaced after asking.
+    let existing = dir.path().join("old.html");
+    std::fs::write(&existing, "keep me").unwrap();
+    h.state_mut().wizard.save.path_text = existing.display().to_string();
+    h.get_by_label("Save").click();
+    h.run_steps(4);
+    h.get_by_label("Replace the file?");
+    h.get_by_label("Cancel").click();
+    h.run_steps(4);
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+}
+
+#[test]
+fn format_and_redaction_are_remembered_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.json");
+    {
+        let mut h = app(&settings);
+        paste(&mut h, &seed_dialog(110));
+        h.get_by_label("Diagnose without scanning").click();
+        h.run_steps(4);
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+        h.run_steps(4);
+        assert_eq!(
+            h.state().wizard.step,
+            Step::Report,
+            "Ctrl+S opens the report step"
+        );
+        h.get_by_label("Markdown").click();
+        h.get_by_label("Redact").click();
+        h.run_steps(4);
+        assert!(
+            h.query_by_label_contains("alias on EXCH01").is_none(),
+            "the redacted preview hides the account"
+        );
+    }
+    let saved = std::fs::read_to_string(&settings).unwrap();
+    assert!(
+        saved.contains("\"markdown\"") && saved.contains("\"redact\": true"),
+        "{saved}"
+    );
+    let h = app(&settings);
+    assert_eq!(
+        h.state().settings().format,
+        portsleuth::cli::Format::Markdown
+    );
+    assert!(h.state().wizard.save.redact);
+}
+
+#[test]
+fn ctrl_enter_moves_on_from_the_text_to_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(&dir.path().join("settings.json"));
+    paste(&mut h, &seed_dialog(110));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.step();
+    assert_eq!(h.state().wizard.step, Step::Scan);
+    wait_idle(&mut h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run_steps(4);
+    assert_eq!(h.state().wizard.step, Step::Diagnosis);
+}
