@@ -1,9 +1,24 @@
+// With the wizard built in, Windows starts PortSleuth as a GUI program: no console window
+// flashes up when it is opened from Explorer. A command typed in a terminal attaches to that
+// terminal instead (see `console`).
+#![cfg_attr(all(windows, feature = "gui"), windows_subsystem = "windows")]
+
 use clap::Parser;
 use portsleuth::cli::{run, Cli, UsageError};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help, version and usage errors are printed for a terminal.
+            console::attach_to_parent();
+            e.exit()
+        }
+    };
+    if console::wanted(&cli) {
+        console::attach_to_parent();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -16,4 +31,73 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The Windows GUI build has no console of its own. A command (`portsleuth scan`, …) started
+/// from a terminal attaches to that terminal's console so that its output and messages reach
+/// it; the wizard (no command, or `gui`) stays detached, so closing or pressing Ctrl+C in the
+/// terminal does not end it. Output redirected to a file or a pipe is inherited and kept as is.
+#[cfg(all(windows, feature = "gui"))]
+mod console {
+    use portsleuth::cli::{Cli, Command};
+    use std::fs::OpenOptions;
+    use std::os::windows::io::IntoRawHandle;
+    use windows_sys::Win32::Foundation::{HANDLE, INVALID_HANDLE_VALUE};
+    use windows_sys::Win32::System::Console::{
+        AttachConsole, GetStdHandle, SetStdHandle, ATTACH_PARENT_PROCESS, STD_ERROR_HANDLE,
+        STD_HANDLE, STD_INPUT_HANDLE, STD_OUTPUT_HANDLE,
+    };
+
+    pub fn wanted(cli: &Cli) -> bool {
+        !matches!(cli.command, None | Some(Command::Gui(_)))
+    }
+
+    /// Attaches to the console of the process that started this one, if it has one: missing
+    /// standard handles then lead to it, and Ctrl+C there ends the command. Standard handles
+    /// that were already valid (`portsleuth scan > out.txt`, a pipe) stay exactly as they were.
+    #[allow(unsafe_code)]
+    pub fn attach_to_parent() {
+        const STD: [STD_HANDLE; 3] = [STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE];
+        let usable = |h: HANDLE| !h.is_null() && h != INVALID_HANDLE_VALUE;
+        // SAFETY: these calls take no pointers and touch only this process's console
+        // attachment and its table of standard handles. Every handle put in that table is
+        // open and stays open: either one GetStdHandle returned a moment before, or one taken
+        // from a File with into_raw_handle, which is never closed. Nothing else runs yet (this
+        // is the start of main), so no other thread uses the standard handles meanwhile.
+        unsafe {
+            let before = STD.map(|which| GetStdHandle(which));
+            // Fails when the parent has no console (Explorer) or this process has one already.
+            if AttachConsole(ATTACH_PARENT_PROCESS) == 0 {
+                return;
+            }
+            for (which, handle) in STD.into_iter().zip(before) {
+                if usable(handle) {
+                    SetStdHandle(which, handle);
+                } else if !usable(GetStdHandle(which)) {
+                    // Attaching normally fills in missing handles; if not, open the console.
+                    let device = if which == STD_INPUT_HANDLE {
+                        "CONIN$"
+                    } else {
+                        "CONOUT$"
+                    };
+                    let console = OpenOptions::new().read(true).write(true).open(device);
+                    if let Ok(file) = console {
+                        SetStdHandle(which, file.into_raw_handle());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Elsewhere the program is a console program, or the wizard has a terminal of its own.
+#[cfg(not(all(windows, feature = "gui")))]
+mod console {
+    use portsleuth::cli::Cli;
+
+    pub fn wanted(_cli: &Cli) -> bool {
+        false
+    }
+
+    pub fn attach_to_parent() {}
 }

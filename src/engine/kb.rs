@@ -1314,11 +1314,16 @@ base = 0.5
                 if path.is_dir() {
                     walk(&path, out);
                 } else if path.extension().is_some_and(|e| e == "toml") {
+                    // Built-in names use `/` on every OS (Windows paths join with `\`).
+                    let relative = path
+                        .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/"))
+                        .expect("below assets");
                     out.push(
-                        path.strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/"))
-                            .expect("below assets")
-                            .display()
-                            .to_string(),
+                        relative
+                            .iter()
+                            .map(|part| part.to_string_lossy())
+                            .collect::<Vec<_>>()
+                            .join("/"),
                     );
                 }
             }

@@ -1,0 +1,77 @@
+//! Windows only: compiles `assets/windows/portsleuth.rc` (icon, version information,
+//! application manifest) and links it into the `portsleuth` executable. Every other target
+//! builds exactly as without this script.
+
+use std::path::Path;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
+        windows_resources();
+    }
+}
+
+fn windows_resources() {
+    const RC: &str = "assets/windows/portsleuth.rc";
+    const ICON: &str = "assets/icon.ico";
+    const MANIFEST: &str = "assets/windows/portsleuth.manifest";
+    for input in [RC, ICON, MANIFEST] {
+        println!("cargo:rerun-if-changed={input}");
+    }
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    let dir = env("CARGO_MANIFEST_DIR");
+    // Resource compilers take `/` in paths on every host; `\` would need escaping.
+    let absolute = |file: &str| {
+        Path::new(&dir)
+            .join(file)
+            .display()
+            .to_string()
+            .replace('\\', "/")
+    };
+    let number = |name: &str| env(name).parse::<u16>().unwrap_or(0);
+    // VS_FF_PRERELEASE for versions such as 0.2.0-beta.1.
+    let flags = if env("CARGO_PKG_VERSION_PRE").is_empty() {
+        "0x0L"
+    } else {
+        "0x2L"
+    };
+    let header = format!(
+        "// Written by build.rs: do not edit.\n\
+         #define PS_VERSION_MAJOR {}\n\
+         #define PS_VERSION_MINOR {}\n\
+         #define PS_VERSION_PATCH {}\n\
+         #define PS_VERSION_STRING \"{}\"\n\
+         #define PS_FILEFLAGS {flags}\n\
+         #define PS_ICON_FILE \"{}\"\n\
+         #define PS_MANIFEST_FILE \"{}\"\n",
+        number("CARGO_PKG_VERSION_MAJOR"),
+        number("CARGO_PKG_VERSION_MINOR"),
+        number("CARGO_PKG_VERSION_PATCH"),
+        env("CARGO_PKG_VERSION"),
+        absolute(ICON),
+        absolute(MANIFEST),
+    );
+    // embed-resource puts OUT_DIR on the resource compiler's include path.
+    let out_dir = env("OUT_DIR");
+    if let Err(e) = std::fs::write(Path::new(&out_dir).join("portsleuth-build.h"), header) {
+        panic!("cannot write portsleuth-build.h to {out_dir}: {e}");
+    }
+    // The binary only: the library, tests and benchmarks carry no resources.
+    match embed_resource::compile_for(RC, ["portsleuth"], embed_resource::NONE) {
+        embed_resource::CompilationResult::Ok | embed_resource::CompilationResult::NotWindows => {}
+        // No resource compiler (windres, rc.exe): enough for `cargo check` and clippy, which
+        // link nothing; a build that links has one (mingw-w64's binutils, the Windows SDK).
+        embed_resource::CompilationResult::NotAttempted(why) => {
+            println!(
+                "cargo:warning=portsleuth.exe gets no icon, version information or manifest: {why}"
+            );
+        }
+        failed @ embed_resource::CompilationResult::Failed(_) => {
+            panic!("the Windows resources (icon, version, manifest) were not built: {failed}");
+        }
+    }
+    // link.exe (MSVC) would otherwise make a manifest of its own besides the embedded one.
+    if env("CARGO_CFG_TARGET_ENV") == "msvc" {
+        println!("cargo:rustc-link-arg-bin=portsleuth=/MANIFEST:NO");
+    }
+}
