@@ -248,6 +248,7 @@ fn cmd_gui(kb_dirs: &[PathBuf], args: GuiArgs) -> Result<ExitCode> {
             GuiTheme::Light => Theme::Light,
             GuiTheme::Dark => Theme::Dark,
         }),
+        engine: None,
     };
     let tour = args.tour.map(|dir| crate::gui::tour::Tour {
         suffix: match args.theme {

@@ -124,7 +124,7 @@ fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_sa
     h.get_by_label("Run it").click();
     wait_idle(&mut h);
     h.get_by_label_contains("Done and verified");
-    h.get_by_label(&format!("port {} is now free", l.port));
+    h.get_by_label(&format!("Re-scan: port {} is now free", l.port));
 
     // 5 Report: HTML, saved to a real file.
     h.get_by_label("Go to Report").click();
@@ -313,4 +313,56 @@ fn ctrl_enter_moves_on_from_the_text_to_the_scan() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run_steps(4);
     assert_eq!(h.state().wizard.step, Step::Diagnosis);
+}
+
+/// A file dropped on the window, as the windowing layer hands it over.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'_, PortSleuthApp>, path: &Path) {
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(path.to_path_buf())));
+    h.run_steps(4);
+}
+
+#[test]
+fn a_dropped_unicode_event_export_is_read_and_a_dropped_binary_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(&dir.path().join("settings.json"));
+    // Notepad's "Unicode": UTF-16 LE with a byte-order mark, as Event Viewer exports save.
+    let utf16 = dir.path().join("events.txt");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(seed_dialog(110).encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&utf16, bytes).unwrap();
+    drop_file(&mut h, &utf16);
+    h.get_by_label_contains("Opened");
+    h.get_by_label("IXP_E_POP3_INVALID_PASSWORD");
+    assert!(h.state().wizard.text.contains("Your Password was"));
+
+    let binary = dir.path().join("crash.dmp");
+    std::fs::write(
+        &binary,
+        [0u8, 159, 146, 150, 0, 0, 1, 2, 3, 0, 0, 0].repeat(100),
+    )
+    .unwrap();
+    drop_file(&mut h, &binary);
+    h.get_by_label("Problem");
+    assert!(
+        h.state().wizard.notice.as_ref().is_some_and(|n| n.error),
+        "a binary file is refused with a reason"
+    );
+    assert!(
+        h.state().wizard.text.contains("Your Password was"),
+        "the text already there is kept"
+    );
 }

@@ -5,15 +5,16 @@ use super::jobs::Repaint;
 use super::pages;
 use super::settings::{Settings, Theme};
 use super::style;
-use super::wizard::{Command, Step, Wizard};
-use crate::engine::kb::{KbError, KnowledgeBase};
+use super::wizard::{Command, Engine, Step, Wizard};
 use egui::{Key, KeyboardShortcut, Modifiers};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// How the GUI was started.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct GuiOptions {
+    /// The engine, already loading on a thread (started before the window opens).
+    pub engine: Option<std::thread::JoinHandle<Engine>>,
     /// Text to start with (`portsleuth gui --text-file F`) and how it was decoded.
     pub text: Option<(String, Option<String>)>,
     /// A snapshot to use instead of scanning (`gui --snapshot F`).
@@ -34,31 +35,93 @@ pub struct PortSleuthApp {
     saved: Settings,
     /// Files are being dragged over the window.
     dragging: bool,
+    /// `PORTSLEUTH_PROBE`: measurements for `scripts/measure-gui.sh`.
+    probe: Option<Probe>,
+}
+
+/// Measurements of the real window, asked for with `PORTSLEUTH_PROBE`:
+/// `first-frame` prints the wall-clock time (Unix ms) once the first frame was presented and
+/// closes; `frames:N` redraws N frames while scrolling the socket table and prints eframe's
+/// CPU time per frame.
+struct Probe {
+    frames_wanted: Option<usize>,
+    seen: usize,
+    samples: Vec<f32>,
+}
+
+pub(crate) fn unix_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+}
+
+impl Probe {
+    fn from_env() -> Option<Probe> {
+        let v = std::env::var("PORTSLEUTH_PROBE").ok()?;
+        let frames_wanted = match v.as_str() {
+            "first-frame" => None,
+            other => Some(other.strip_prefix("frames:")?.parse().ok()?),
+        };
+        Some(Probe {
+            frames_wanted,
+            seen: 0,
+            samples: Vec::new(),
+        })
+    }
+
+    fn frame(&mut self, ctx: &egui::Context, frame: &eframe::Frame, w: &mut Wizard) {
+        self.seen += 1;
+        match self.frames_wanted {
+            // The second frame starts only after the first was painted and swapped.
+            None if self.seen == 1 => {
+                eprintln!("portsleuth-probe first-ui-unix-ms {}", unix_ms());
+                ctx.request_repaint();
+            }
+            None if self.seen == 2 => {
+                eprintln!("portsleuth-probe first-frame-unix-ms {}", unix_ms());
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            None => {}
+            Some(_) if self.seen > self.frames_wanted.unwrap_or(0) + 5 => {}
+            Some(n) => {
+                if let Some(cpu) = frame.info().cpu_usage {
+                    self.samples.push(cpu * 1000.0);
+                }
+                let rows = w.table.visible.len().max(1);
+                w.table.scroll_to = Some((self.seen * 37) % rows);
+                if self.seen >= n + 5 {
+                    let mut s: Vec<f32> = self.samples.iter().skip(5).copied().collect();
+                    s.sort_by(f32::total_cmp);
+                    let mean = s.iter().sum::<f32>() / s.len().max(1) as f32;
+                    let p95 = s.get(s.len() * 95 / 100).copied().unwrap_or_default();
+                    eprintln!(
+                        "portsleuth-probe frames {} rows {} cpu-ms-per-frame mean {mean:.2} p95 {p95:.2}",
+                        s.len(),
+                        w.table.rows.len()
+                    );
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                } else {
+                    ctx.request_repaint();
+                }
+            }
+        }
+    }
 }
 
 impl PortSleuthApp {
-    pub fn new(ctx: &egui::Context, options: GuiOptions) -> Self {
-        let (kb, kb_errors): (KnowledgeBase, Vec<KbError>) =
-            match crate::cli::load_kb(&options.kb_dirs) {
-                Ok(loaded) => loaded,
-                Err(e) => (
-                    KnowledgeBase::builtin(),
-                    vec![KbError {
-                        file: "--kb".into(),
-                        line: None,
-                        message: format!("{e:#}"),
-                    }],
-                ),
-            };
-        // The knowledge base lives as long as the window; the reader borrows it.
-        let kb: &'static KnowledgeBase = Box::leak(Box::new(kb));
+    pub fn new(ctx: &egui::Context, mut options: GuiOptions) -> Self {
+        let engine = options
+            .engine
+            .take()
+            .and_then(|loading| loading.join().ok())
+            .unwrap_or_else(|| Engine::load(options.kb_dirs.clone()));
         let (mut settings, settings_problem) = Settings::load(options.settings_path.as_deref());
         if let Some(theme) = options.theme {
             settings.theme = theme;
         }
         let repaint_ctx = ctx.clone();
         let repaint: Repaint = Arc::new(move || repaint_ctx.request_repaint());
-        let mut wizard = Wizard::new(kb, options.kb_dirs, kb_errors, &settings, repaint);
+        let mut wizard = Wizard::new(engine, &settings, repaint);
         if let Some((text, note)) = options.text {
             wizard.set_text(text, note);
         }
@@ -78,6 +141,9 @@ impl PortSleuthApp {
             settings,
             settings_path: options.settings_path,
             dragging: false,
+            probe: Probe::from_env().inspect(|_| {
+                eprintln!("portsleuth-probe app-ready-unix-ms {}", unix_ms());
+            }),
         }
     }
 
@@ -244,7 +310,10 @@ impl PortSleuthApp {
 }
 
 impl eframe::App for PortSleuthApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if let Some(probe) = self.probe.as_mut() {
+            probe.frame(ui.ctx(), frame, &mut self.wizard);
+        }
         self.show(ui);
     }
 

@@ -22,7 +22,19 @@ use std::sync::Arc;
 pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// Opens the wizard and returns when its window closes.
-pub fn run(options: GuiOptions, tour: Option<tour::Tour>) -> anyhow::Result<()> {
+pub fn run(mut options: GuiOptions, tour: Option<tour::Tour>) -> anyhow::Result<()> {
+    if std::env::var_os("PORTSLEUTH_PROBE").is_some() {
+        eprintln!(
+            "portsleuth-probe window-requested-unix-ms {}",
+            app::unix_ms()
+        );
+    }
+    // The knowledge base loads while the window and its OpenGL context are created.
+    let kb_dirs = options.kb_dirs.clone();
+    options.engine = std::thread::Builder::new()
+        .name("portsleuth-engine".into())
+        .spawn(move || wizard::Engine::load(kb_dirs))
+        .ok();
     let (settings, _) = settings::Settings::load(options.settings_path.as_deref());
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("PortSleuth")
@@ -43,6 +55,9 @@ pub fn run(options: GuiOptions, tour: Option<tour::Tour>) -> anyhow::Result<()> 
         "PortSleuth",
         native,
         Box::new(move |cc| {
+            if std::env::var_os("PORTSLEUTH_PROBE").is_some() {
+                eprintln!("portsleuth-probe window-ready-unix-ms {}", app::unix_ms());
+            }
             let app = PortSleuthApp::new(&cc.egui_ctx, options);
             Ok(match tour {
                 Some(t) => Box::new(tour::Touring::new(app, t)),

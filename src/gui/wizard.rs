@@ -165,6 +165,41 @@ pub enum Command {
     Problem(String),
 }
 
+/// The knowledge base and the reader built from it: about 100 ms of work, which the window
+/// does on a thread of its own while the operating system opens the window.
+pub struct Engine {
+    pub kb: &'static KnowledgeBase,
+    pub reader: Reader<'static>,
+    pub kb_dirs: Vec<PathBuf>,
+    pub kb_errors: Vec<KbError>,
+}
+
+impl Engine {
+    /// The built-in knowledge base plus the user's and `--kb` folders (a folder that cannot be
+    /// read becomes a rule-file problem, said on the first page).
+    pub fn load(kb_dirs: Vec<PathBuf>) -> Engine {
+        let (kb, kb_errors) = match crate::cli::load_kb(&kb_dirs) {
+            Ok(loaded) => loaded,
+            Err(e) => (
+                KnowledgeBase::builtin(),
+                vec![KbError {
+                    file: "--kb".into(),
+                    line: None,
+                    message: format!("{e:#}"),
+                }],
+            ),
+        };
+        // The knowledge base lives as long as the window; the reader borrows it.
+        let kb: &'static KnowledgeBase = Box::leak(Box::new(kb));
+        Engine {
+            kb,
+            reader: Reader::new(kb),
+            kb_dirs,
+            kb_errors,
+        }
+    }
+}
+
 pub struct Wizard {
     kb: &'static KnowledgeBase,
     reader: Reader<'static>,
@@ -201,13 +236,13 @@ pub struct Wizard {
 }
 
 impl Wizard {
-    pub fn new(
-        kb: &'static KnowledgeBase,
-        kb_dirs: Vec<PathBuf>,
-        kb_errors: Vec<KbError>,
-        settings: &Settings,
-        repaint: Repaint,
-    ) -> Self {
+    pub fn new(engine: Engine, settings: &Settings, repaint: Repaint) -> Self {
+        let Engine {
+            kb,
+            reader,
+            kb_dirs,
+            kb_errors,
+        } = engine;
         let notice = (!kb_errors.is_empty()).then(|| Notice {
             error: true,
             words: format!(
@@ -222,7 +257,7 @@ impl Wizard {
         });
         Wizard {
             kb,
-            reader: Reader::new(kb),
+            reader,
             kb_dirs,
             kb_errors,
             repaint,
@@ -400,6 +435,7 @@ impl Wizard {
     /// Uses a snapshot taken earlier (maybe on another machine) as if it were this scan.
     pub fn use_snapshot(&mut self, snapshot: Snapshot) {
         self.finish_scan(Ok(snapshot), Duration::ZERO);
+        self.step = Step::Scan;
     }
 
     fn finish_scan(&mut self, result: Result<Snapshot, platform::ScanError>, took: Duration) {
@@ -631,62 +667,32 @@ impl Wizard {
                 }
             }
         }
-        if let Some(job) = &self.save.dialog {
-            match job.poll() {
-                Poll::Pending => {}
-                Poll::Ready(choice) => {
-                    let quick = job.started.elapsed() < Duration::from_millis(250);
-                    self.save.dialog = None;
-                    match choice {
-                        Some(path) => self.save_to(path, true),
-                        // No person cancels a dialog within a quarter second: none opened.
-                        None if quick => {
-                            let why = "No file dialog could open on this desktop (no XDG portal answered and zenity is not installed)".to_owned();
-                            self.save.status = Some(Notice {
-                                error: false,
-                                words: format!("{why}. Type the path below and press Save."),
-                            });
-                            self.save.no_dialog = Some(why);
-                        }
-                        None => {}
-                    }
-                }
-                Poll::Lost => {
-                    self.save.dialog = None;
-                    self.save.status = Some(lost("the file dialog"));
-                }
+        match dialog_answer(&mut self.save.dialog) {
+            DialogAnswer::Waiting | DialogAnswer::Cancelled => {}
+            DialogAnswer::Chosen(path) => self.save_to(path, true),
+            DialogAnswer::NoneOpened(why) => {
+                self.save.status = Some(Notice {
+                    error: false,
+                    words: format!("{why}. Type the path below and press Save."),
+                });
+                self.save.no_dialog = Some(why);
             }
+            DialogAnswer::Lost => self.save.status = Some(lost("the file dialog")),
         }
     }
 
     fn poll_open_dialog(&mut self) {
-        let Some(job) = &self.save.open_dialog else {
-            return;
-        };
-        match job.poll() {
-            Poll::Pending => {}
-            Poll::Ready(choice) => {
-                let quick = job.started.elapsed() < Duration::from_millis(250);
-                self.save.open_dialog = None;
-                match choice {
-                    Some(path) => self.open_file(&path),
-                    None if quick => {
-                        let why = "No file dialog could open on this desktop (no XDG portal answered and zenity is not installed)".to_owned();
-                        self.notice = Some(Notice {
-                            error: false,
-                            words: format!(
-                                "{why}. Drop the file onto this window, or paste its text."
-                            ),
-                        });
-                        self.save.no_dialog = Some(why);
-                    }
-                    None => {}
-                }
+        match dialog_answer(&mut self.save.open_dialog) {
+            DialogAnswer::Waiting | DialogAnswer::Cancelled => {}
+            DialogAnswer::Chosen(path) => self.open_file(&path),
+            DialogAnswer::NoneOpened(why) => {
+                self.notice = Some(Notice {
+                    error: false,
+                    words: format!("{why}. Drop the file onto this window, or paste its text."),
+                });
+                self.save.no_dialog = Some(why);
             }
-            Poll::Lost => {
-                self.save.open_dialog = None;
-                self.notice = Some(lost("the file dialog"));
-            }
+            DialogAnswer::Lost => self.notice = Some(lost("the file dialog")),
         }
     }
 
@@ -898,6 +904,37 @@ fn run_fix(report: &Report, action: &PlannedAction, what: FixWork) -> FixResult 
             FixWork::Run => FixResult::Recorded(fix::execute(&prepared, &options)),
         },
     }
+}
+
+/// What a native file dialog on its worker thread gave.
+enum DialogAnswer {
+    Waiting,
+    Chosen(PathBuf),
+    Cancelled,
+    /// It came back empty at once: no dialog could open (why, in words).
+    NoneOpened(String),
+    Lost,
+}
+
+/// Takes a finished dialog's answer, clearing the job.
+fn dialog_answer(slot: &mut Option<Job<Option<PathBuf>>>) -> DialogAnswer {
+    let Some(job) = slot else {
+        return DialogAnswer::Waiting;
+    };
+    let answer = match job.poll() {
+        Poll::Pending => return DialogAnswer::Waiting,
+        Poll::Ready(Some(path)) => DialogAnswer::Chosen(path),
+        // No person cancels a dialog within a quarter second: none opened.
+        Poll::Ready(None) if job.started.elapsed() < Duration::from_millis(250) => {
+            DialogAnswer::NoneOpened(
+                "No file dialog could open on this desktop (no XDG portal answered and zenity is not installed)".into(),
+            )
+        }
+        Poll::Ready(None) => DialogAnswer::Cancelled,
+        Poll::Lost => DialogAnswer::Lost,
+    };
+    *slot = None;
+    answer
 }
 
 fn lost(what: &str) -> Notice {

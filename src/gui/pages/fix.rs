@@ -165,7 +165,7 @@ fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
                 }
             }
             if let Some(v) = &r.verification {
-                ui.label(RichText::new(v).strong());
+                ui.label(RichText::new(format!("Re-scan: {v}")).strong());
             }
             if let Some(e) = &r.error {
                 ui.label(RichText::new(e).color(style::bad(ui)));

@@ -106,7 +106,10 @@ fn status(w: &Wizard, step: Step) -> String {
                     format!("{n} actions offered")
                 }
             }
-            Some(r) => format!("{} actions recorded", r.actions_taken.len()),
+            Some(r) => match r.actions_taken.len() {
+                1 => "1 action recorded".into(),
+                n => format!("{n} actions recorded"),
+            },
         },
         Step::Report => match &w.report {
             None => "needs a diagnosis".into(),

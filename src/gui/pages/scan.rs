@@ -154,14 +154,14 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Width::exact(46.0))
-        .column(Width::initial(130.0).clip(true))
-        .column(Width::exact(56.0))
-        .column(Width::initial(96.0).clip(true))
-        .column(Width::initial(64.0).clip(true))
+        .column(Width::initial(120.0).clip(true))
+        .column(Width::exact(52.0))
+        .column(Width::initial(92.0).clip(true))
+        .column(Width::initial(60.0).clip(true))
+        .column(Width::initial(140.0).clip(true))
+        .column(Width::initial(140.0).clip(true))
         .column(Width::initial(150.0).clip(true))
-        .column(Width::initial(170.0).clip(true))
-        .column(Width::initial(170.0).clip(true))
-        .column(Width::remainder().clip(true))
+        .column(Width::remainder().at_least(90.0).clip(true))
         .min_scrolled_height(200.0);
     if let Some(pos) = t.scroll_to.take() {
         builder = builder.scroll_to_row(pos, Some(egui::Align::Center));
@@ -199,13 +199,18 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
                                 style::pinned_fill(ui),
                             );
                         }
+                        if c != Column::Port && r.cell(c).is_empty() {
+                            return;
+                        }
                         let text = match c {
                             Column::Port => RichText::new(r.port.to_string()).monospace(),
                             Column::Process if r.pinned => RichText::new(r.cell(c)).strong(),
                             Column::Local => RichText::new(r.cell(c)).monospace(),
                             _ => RichText::new(r.cell(c)),
                         };
-                        let label = ui.add(egui::Label::new(text).truncate());
+                        // Not selectable: a cell is read, not edited, and plain labels cost
+                        // a fraction of selectable ones when thousands scroll past.
+                        let label = ui.add(egui::Label::new(text).truncate().selectable(false));
                         if c == Column::Process && !r.exe.is_empty() {
                             label.on_hover_text(&r.exe);
                         }
