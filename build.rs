@@ -1,6 +1,8 @@
 //! Windows only: compiles `assets/windows/portsleuth.rc` (icon, version information,
-//! application manifest) and links it into the `portsleuth` executable. Every other target
-//! builds exactly as without this script.
+//! application manifest) and links it into the `portsleuth` executable, and
+//! `assets/windows/portsleuth-console.rc` (the same, described as the command line) into
+//! `portsleuth-console` (portsleuth.com in the release). Every other target builds exactly as
+//! without this script.
 
 use std::path::Path;
 
@@ -12,10 +14,14 @@ fn main() {
 }
 
 fn windows_resources() {
-    const RC: &str = "assets/windows/portsleuth.rc";
+    // Each resource script and the one binary it goes into.
+    const RCS: [(&str, &str); 2] = [
+        ("assets/windows/portsleuth.rc", "portsleuth"),
+        ("assets/windows/portsleuth-console.rc", "portsleuth-console"),
+    ];
     const ICON: &str = "assets/icon.ico";
     const MANIFEST: &str = "assets/windows/portsleuth.manifest";
-    for input in [RC, ICON, MANIFEST] {
+    for input in RCS.map(|(rc, _)| rc).into_iter().chain([ICON, MANIFEST]) {
         println!("cargo:rerun-if-changed={input}");
     }
     let env = |name: &str| std::env::var(name).unwrap_or_default();
@@ -56,22 +62,25 @@ fn windows_resources() {
     if let Err(e) = std::fs::write(Path::new(&out_dir).join("portsleuth-build.h"), header) {
         panic!("cannot write portsleuth-build.h to {out_dir}: {e}");
     }
-    // The binary only: the library, tests and benchmarks carry no resources.
-    match embed_resource::compile_for(RC, ["portsleuth"], embed_resource::NONE) {
-        embed_resource::CompilationResult::Ok | embed_resource::CompilationResult::NotWindows => {}
-        // No resource compiler (windres, rc.exe): enough for `cargo check` and clippy, which
-        // link nothing; a build that links has one (mingw-w64's binutils, the Windows SDK).
-        embed_resource::CompilationResult::NotAttempted(why) => {
-            println!(
-                "cargo:warning=portsleuth.exe gets no icon, version information or manifest: {why}"
-            );
+    for (rc, bin) in RCS {
+        // The binaries only: the library, tests and benchmarks carry no resources.
+        match embed_resource::compile_for(rc, [bin], embed_resource::NONE) {
+            embed_resource::CompilationResult::Ok
+            | embed_resource::CompilationResult::NotWindows => {}
+            // No resource compiler (windres, rc.exe): enough for `cargo check` and clippy, which
+            // link nothing; a build that links has one (mingw-w64's binutils, the Windows SDK).
+            embed_resource::CompilationResult::NotAttempted(why) => {
+                println!(
+                    "cargo:warning={bin}.exe gets no icon, version information or manifest: {why}"
+                );
+            }
+            failed @ embed_resource::CompilationResult::Failed(_) => {
+                panic!("the Windows resources (icon, version, manifest) of {bin} failed: {failed}");
+            }
         }
-        failed @ embed_resource::CompilationResult::Failed(_) => {
-            panic!("the Windows resources (icon, version, manifest) were not built: {failed}");
+        // link.exe (MSVC) would otherwise make a manifest of its own besides the embedded one.
+        if env("CARGO_CFG_TARGET_ENV") == "msvc" {
+            println!("cargo:rustc-link-arg-bin={bin}=/MANIFEST:NO");
         }
-    }
-    // link.exe (MSVC) would otherwise make a manifest of its own besides the embedded one.
-    if env("CARGO_CFG_TARGET_ENV") == "msvc" {
-        println!("cargo:rustc-link-arg-bin=portsleuth=/MANIFEST:NO");
     }
 }

@@ -2,6 +2,7 @@
 # Builds the Windows release bundle from Linux with mingw-w64:
 #   target/dist/portsleuth-<version>-windows-x86_64.zip
 #     portsleuth-<version>-windows-x86_64/portsleuth.exe           (symbols stripped)
+#     portsleuth-<version>-windows-x86_64/portsleuth.com           (portsleuth-console.exe, stripped)
 #     portsleuth-<version>-windows-x86_64/README.md
 #     portsleuth-<version>-windows-x86_64/THIRD-PARTY-NOTICES.txt  (crates, versions, licences)
 # and prints the sizes. Needs: rustup target x86_64-pc-windows-gnu, gcc-mingw-w64-x86-64 and
@@ -17,12 +18,17 @@ VERSION=$(cargo_ metadata --format-version 1 --no-deps --locked |
     python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "portsleuth"))')
 NAME=portsleuth-$VERSION-windows-x86_64
 EXE=target/$TARGET/release/portsleuth.exe
+# The console front end (src/bin/portsleuth-console.rs): a typed `portsleuth` in cmd.exe or
+# PowerShell finds portsleuth.com first (PATHEXT), which waits for portsleuth.exe and passes
+# on its output and exit code. A PE file like any .exe; Windows goes by its header, not its name.
+COM=target/$TARGET/release/portsleuth-console.exe
 STAGE=target/dist/$NAME
 rm -rf "$STAGE" "$STAGE.zip"
 mkdir -p "$STAGE"
 
 # The COFF symbol table is only for debuggers; the resources (icon, version, manifest) stay.
 x86_64-w64-mingw32-strip -o "$STAGE/portsleuth.exe" "$EXE"
+x86_64-w64-mingw32-strip -o "$STAGE/portsleuth.com" "$COM"
 cp README.md "$STAGE/README.md"
 cargo_ tree --locked --target "$TARGET" -e normal --prefix none -f '{p}' >"$STAGE.shipped.txt"
 cargo_ metadata --format-version 1 --locked --filter-platform "$TARGET" |
@@ -41,6 +47,6 @@ PY
 size() { stat -c %s "$1"; }
 mib() { python3 -c "print(f'{$1 / 1048576:.1f}')"; }
 echo "built $STAGE.zip"
-for f in "$EXE" "$STAGE/portsleuth.exe" "$STAGE.zip"; do
+for f in "$EXE" "$STAGE/portsleuth.exe" "$COM" "$STAGE/portsleuth.com" "$STAGE.zip"; do
     echo "  $(size "$f") bytes ($(mib "$(size "$f")") MiB)  $f"
 done

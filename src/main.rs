@@ -37,6 +37,12 @@ fn main() -> ExitCode {
 /// from a terminal attaches to that terminal's console so that its output and messages reach
 /// it; the wizard (no command, or `gui`) stays detached, so closing or pressing Ctrl+C in the
 /// terminal does not end it. Output redirected to a file or a pipe is inherited and kept as is.
+///
+/// Typed in cmd.exe or PowerShell, `portsleuth` runs portsleuth.com instead
+/// (src/bin/portsleuth-console.rs), which starts this program with its own standard handles,
+/// valid and inherited, and waits for it. A command then attaches to the launcher's console,
+/// which is the terminal's, and keeps those handles: attaching adds only Ctrl+C and the close
+/// of the window, which end the command as they end the launcher.
 #[cfg(all(windows, feature = "gui"))]
 mod console {
     use portsleuth::cli::{Cli, Command};

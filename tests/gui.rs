@@ -366,3 +366,31 @@ fn a_dropped_unicode_event_export_is_read_and_a_dropped_binary_is_refused() {
         "the text already there is kept"
     );
 }
+
+#[test]
+fn escape_in_the_confirmation_runs_nothing_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let pid = l.child.id();
+    let mut h = app(&dir.path().join("settings.json"));
+    paste(&mut h, &seed_dialog(l.port));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    h.get_by_label(&format!("Stop process PoProxy.exe (PID {pid})"))
+        .click();
+    wait_idle(&mut h);
+    h.get_by_label("Run it");
+    h.key_press(egui::Key::Escape);
+    h.run_steps(4);
+    assert!(
+        h.query_by_label("Run it").is_none(),
+        "Esc closed the dialog"
+    );
+    h.get_by_label_contains("you chose not to run it");
+    assert!(
+        l.child.try_wait().unwrap().is_none(),
+        "PoProxy.exe still runs"
+    );
+}

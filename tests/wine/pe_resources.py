@@ -4,6 +4,9 @@ information and application manifest, read straight from the PE file's .rsrc sec
 the standard library only.
 
     pe_resources.py portsleuth.exe VERSION
+    pe_resources.py portsleuth.com VERSION --console
+
+With --console: the console front end (console subsystem, "PortSleuth command line").
 
 Prints one line per finding and exits 1 when something is missing.
 """
@@ -52,6 +55,7 @@ def resources(data):
 
 def main():
     exe, version = sys.argv[1], sys.argv[2]
+    console = sys.argv[3:] == ["--console"]
     subsystem, res = resources(open(exe, "rb").read())
     problems = []
 
@@ -60,7 +64,10 @@ def main():
         if not ok:
             problems.append(what)
 
-    check(subsystem == 2, f"Windows GUI subsystem (found {subsystem})")
+    if console:
+        check(subsystem == 3, f"Windows console subsystem (found {subsystem})")
+    else:
+        check(subsystem == 2, f"Windows GUI subsystem (found {subsystem})")
     icons = res.get(RT_ICON, [])
     check(len(res.get(RT_GROUP_ICON, [])) >= 1 and len(icons) >= 1,
           f"icon group with {len(icons)} images")
@@ -69,7 +76,10 @@ def main():
                        ("CompanyName", "PortSleuth developers"),
                        ("FileVersion", version),
                        ("ProductVersion", version),
-                       ("FileDescription", "PortSleuth")]:
+                       ("FileDescription",
+                        "PortSleuth command line" if console else "PortSleuth - "),
+                       ("OriginalFilename",
+                        "portsleuth.com" if console else "portsleuth.exe")]:
         needle = (key + "\0").encode("utf-16-le")
         at = info.find(needle)
         found = ""

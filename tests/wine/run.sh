@@ -2,6 +2,9 @@
 # The Windows build, tested under Wine (issue #7): builds the release bundle with mingw, then
 # runs the real portsleuth.exe in a fresh Wine prefix and checks
 #   - the executable's resources (icon, version information, manifest, GUI subsystem);
+#   - portsleuth.com, the console front end: output, exit codes (all 32 bits) and standard
+#     input passed through, `cmd /c portsleuth` resolving to it (PATHEXT), the wizard started
+#     without waiting;
 #   - diagnose: the same findings as the Linux build for the same text;
 #   - scan: a port a Windows program holds;
 #   - installed programs from the registry's Uninstall keys, the diagnosis that names one,
@@ -74,17 +77,22 @@ VERSION=$(target/release/portsleuth --version | awk '{print $2}')
 ZIP=target/dist/portsleuth-$VERSION-windows-x86_64.zip
 BIN=$WORK/bin
 mkdir -p "$BIN"
-# What is tested is what ships: the executable from the zip.
+# What is tested is what ships: the executables from the zip.
 python3 - "$ZIP" "$BIN" <<'EOF'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
-    name = next(n for n in z.namelist() if n.endswith("/portsleuth.exe"))
-    open(sys.argv[2] + "/portsleuth.exe", "wb").write(z.read(name))
+    for exe in ("portsleuth.exe", "portsleuth.com"):
+        name = next(n for n in z.namelist() if n.endswith("/" + exe))
+        open(sys.argv[2] + "/" + exe, "wb").write(z.read(name))
 EOF
 mingw() { x86_64-w64-mingw32-gcc -O2 -Wall -Wextra "$@"; }
 mingw -shared -o "$BIN/bcryptprimitives.dll" tests/wine/processprng_stub.c tests/wine/processprng_stub.def -ladvapi32
 mingw -o "$BIN/listener.exe" tests/wine/listener.c -lws2_32
 mingw -o "$BIN/console_parent.exe" tests/wine/console_parent.c
+# Stands in for portsleuth.exe behind portsleuth.com: exits with the code it is given.
+printf '%s\n' '#include <stdlib.h>' \
+    'int main(int argc, char **argv) { return argc > 1 ? (int)strtoul(argv[1], 0, 0) : 0; }' |
+    mingw -x c -o "$BIN/exit_code.exe" -
 cp assets/examples/seed-q298944-outlook-express.txt "$WORK/seed.txt"
 
 echo "== Wine prefix $WINEPREFIX ($("$WINE" --version))"
@@ -131,6 +139,81 @@ usage_error() {
         || { echo "  exit $code, stderr: $(head -c 300 err.txt)"; return 1; }
 }
 check "a usage error exits 2 with the message on stderr" usage_error
+
+# --- a2. portsleuth.com, the console front end ------------------------------------------------
+# cmd.exe and PowerShell run a typed `portsleuth` as portsleuth.com (PATHEXT lists .COM before
+# .EXE), a console program they wait for; it runs portsleuth.exe from its own folder with the
+# same arguments and standard handles and exits with its exit code.
+com_resources() {
+    python3 "$ROOT/tests/wine/pe_resources.py" "$BIN/portsleuth.com" "$VERSION" --console | sed 's/^/  /'
+}
+check "portsleuth.com is a console program with the icon, version information and manifest" com_resources
+
+com_diagnose_same_as_exe() {
+    wine_ "$BIN/portsleuth.com" diagnose --no-scan --text-file seed.txt --format json >com.json \
+        || { echo "  wine portsleuth.com diagnose failed"; return 1; }
+    json '
+import json, sys
+com, exe = (json.load(open(name))["findings"] for name in ("com.json", "windows.json"))
+print("  portsleuth.com:", [(f["rule_id"], f["category"]) for f in com])
+sys.exit(0 if com == exe and com else 1)
+'
+}
+check "portsleuth.com diagnose --no-scan > file: the same JSON findings as portsleuth.exe" com_diagnose_same_as_exe
+
+com_usage_error() {
+    local code=0
+    wine_ "$BIN/portsleuth.com" decode >com-out.txt 2>com-err.txt || code=$?
+    [ "$code" = 2 ] && [ ! -s com-out.txt ] && grep -q "required arguments" com-err.txt \
+        || { echo "  exit $code, stdout: $(head -c 200 com-out.txt), stderr: $(head -c 300 com-err.txt)"; return 1; }
+}
+check "portsleuth.com: a usage error exits 2 with the message on stderr" com_usage_error
+
+com_version() {
+    local out
+    out=$(wine_ "$BIN/portsleuth.com" --version | tr -d '\r') || { echo "  failed: $out"; return 1; }
+    echo "  $out"
+    [ "$out" = "portsleuth $VERSION" ]
+}
+check "portsleuth.com --version prints the version" com_version
+
+# In the folder of both, `cmd /c portsleuth` starts portsleuth.com (Wine's process trace shows
+# what was started), which starts portsleuth.exe; a batch file sees the exit code.
+cmd_resolves_to_com() {
+    local out started
+    out=$(cd "$BIN" && WINEDEBUG=-all,+process wine_ cmd /c "portsleuth --version" 2>"$WORK/cmd-trace.txt" | tr -d '\r')
+    started=$(grep -o 'CreateProcessInternalW app L"[^"]*' cmd-trace.txt | sed 's/.*\\//' | grep -i portsleuth | tr '\n' ' ')
+    echo "  cmd /c \"portsleuth --version\": $out; started: $started"
+    [ "$out" = "portsleuth $VERSION" ] || return 1
+    [ "$started" = "portsleuth.com portsleuth.exe " ] \
+        || { echo "  not portsleuth.com, then portsleuth.exe"; return 1; }
+    printf '@echo off\r\nportsleuth decode 2>nul\r\necho errorlevel=%%ERRORLEVEL%%\r\n' >"$BIN/errorlevel.bat"
+    out=$(cd "$BIN" && wine_ cmd /c errorlevel.bat | tr -d '\r')
+    rm -f "$BIN/errorlevel.bat"
+    echo "  batch file: portsleuth decode, then $out"
+    [ "$out" = "errorlevel=2" ]
+}
+check "cmd /c \"portsleuth --version\" in the zip's folder runs portsleuth.com (PATHEXT), which runs portsleuth.exe" \
+    cmd_resolves_to_com
+
+# portsleuth.com with a stand-in portsleuth.exe that exits with any code: every code arrives
+# whole (ExitCode::from(u8) would cut 300 to 44), STATUS_CONTROL_C_EXIT included; without a
+# portsleuth.exe beside it, one line and exit 2.
+com_exit_codes() {
+    local dir=$WORK/com-exit out code=0
+    mkdir -p "$dir/alone"
+    cp "$BIN/portsleuth.com" "$dir/"
+    cp "$BIN/portsleuth.com" "$dir/alone/"
+    cp "$BIN/exit_code.exe" "$dir/portsleuth.exe"
+    printf '@echo off\r\nportsleuth 300\r\necho %%ERRORLEVEL%%\r\nportsleuth 0xC000013A\r\necho %%ERRORLEVEL%%\r\n' >"$dir/codes.bat"
+    out=$(cd "$dir" && wine_ cmd /c codes.bat | tr -d '\r' | tr '\n' ' ')
+    echo "  ERRORLEVEL after exit codes 300 and 0xC000013A: $out"
+    [ "$out" = "300 -1073741510 " ] || return 1
+    wine_ "$dir/alone/portsleuth.com" --version >alone.out 2>alone.err || code=$?
+    echo "  alone: exit $code: $(tr -d '\r' <alone.err)"
+    [ "$code" = 2 ] && [ "$(grep -c . alone.err)" = 1 ] && grep -q "portsleuth.exe not found" alone.err
+}
+check "portsleuth.com passes on 32-bit exit codes; without portsleuth.exe it says so and exits 2" com_exit_codes
 
 # --- b. scan: a port a Windows program holds ---------------------------------------------------
 # start_listener EXE OUTFILE ARGS...: starts a copy of listener.exe under Wine; sets
@@ -356,6 +439,37 @@ console_output() {
     [ "$code" = 0 ] && grep -q "WSAEADDRINUSE" console.out || { echo "  exit $code"; return 1; }
 }
 check "a command started from a console window prints into that console" console_output
+
+# With no arguments portsleuth.com starts the wizard and returns at once (exit 0): the prompt
+# comes back, and a double-clicked portsleuth.com leaves no console window beside it.
+com_starts_wizard_and_returns() {
+    local code=0 started ms window="" pid _
+    # No window left from an earlier check may pass for this one's.
+    for _ in $(seq 1 50); do
+        xdotool search --name '^PortSleuth' >/dev/null 2>&1 || break
+        sleep 0.2
+    done
+    started=$(date +%s%N)
+    timeout 60 "$WINE" "$BIN/portsleuth.com" >com-gui.out 2>com-gui.err || code=$?
+    ms=$((($(date +%s%N) - started) / 1000000))
+    [ "$code" = 0 ] || { echo "  exit $code after $ms ms: $(head -c 300 com-gui.err)"; return 1; }
+    for _ in $(seq 1 300); do
+        window=$(xdotool search --name '^PortSleuth' 2>/dev/null | head -n1 || true)
+        [ -n "$window" ] && break
+        sleep 0.2
+    done
+    echo "  portsleuth.com returned 0 after $ms ms; the wizard's window: ${window:-none}"
+    [ -n "$window" ] || return 1
+    # The wizard's Wine process, started by this script through portsleuth.com: Wine sets the
+    # window's _NET_WM_PID to its Unix PID.
+    pid=$(xdotool getwindowpid "$window" 2>/dev/null || true)
+    echo "  the wizard's process: ${pid:-unknown}"
+    if [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qi 'portsleuth\.exe'; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+}
+check "portsleuth.com with no arguments opens the wizard and returns 0 without waiting" com_starts_wizard_and_returns
 unset DISPLAY
 
 # --- e. cargo test for Windows, under Wine ----------------------------------------------------
@@ -368,14 +482,14 @@ unset DISPLAY
 cd "$ROOT"
 windows_tests() {
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$WINE" cargo_ test --locked --target "$TARGET" \
-        --lib --bins --test cli --test cases --test diagnosis --test report \
+        --lib --bins --test cli --test cases --test diagnosis --test report --test console_launcher \
         -- --skip scan_json_reads_back_into_diagnose 2>&1 | tee "$ARTIFACTS/cargo-test-windows.log" \
         | grep -E "^(test result|     Running|failures:|    [a-z_:]+$)"
     local code=${PIPESTATUS[0]}
     [ "$code" = 0 ] || tail -n 30 "$ARTIFACTS/cargo-test-windows.log" | sed 's/^/  /'
     return "$code"
 }
-check "cargo test --target $TARGET under Wine (--lib --bins, cli, cases, diagnosis, report)" windows_tests
+check "cargo test --target $TARGET under Wine (--lib --bins, cli, cases, diagnosis, report, console_launcher)" windows_tests
 
 echo "wine: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -82,6 +82,9 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
         return commands;
     }
     apply_highlight(ui, w, text);
+    // The box fills the page, so a long paste is seen at once.
+    let line = ui.text_style_height(&egui::TextStyle::Monospace);
+    let rows = ((ui.available_height() - 12.0) / line).max(4.0) as usize;
     egui::ScrollArea::vertical()
         .id_salt("text-scroll")
         .auto_shrink(false)
@@ -90,7 +93,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
                 .id(text_id())
                 .font(egui::TextStyle::Monospace)
                 .desired_width(f32::INFINITY)
-                .desired_rows(24)
+                .desired_rows(rows)
                 .hint_text("Paste the error message, event log entry or log lines");
             if ui.add(edit).changed() {
                 commands.push(Command::TextEdited);
