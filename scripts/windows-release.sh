@@ -17,12 +17,14 @@ cargo_ build --release --locked --target "$TARGET"
 VERSION=$(cargo_ metadata --format-version 1 --no-deps --locked |
     python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "portsleuth"))')
 NAME=portsleuth-$VERSION-windows-x86_64
-EXE=target/$TARGET/release/portsleuth.exe
+# Cargo's output folder (CARGO_TARGET_DIR when set).
+OUT=${CARGO_TARGET_DIR:-target}
+EXE=$OUT/$TARGET/release/portsleuth.exe
 # The console front end (src/bin/portsleuth-console.rs): a typed `portsleuth` in cmd.exe or
 # PowerShell finds portsleuth.com first (PATHEXT), which waits for portsleuth.exe and passes
 # on its output and exit code. A PE file like any .exe; Windows goes by its header, not its name.
-COM=target/$TARGET/release/portsleuth-console.exe
-STAGE=target/dist/$NAME
+COM=$OUT/$TARGET/release/portsleuth-console.exe
+STAGE=$OUT/dist/$NAME
 rm -rf "$STAGE" "$STAGE.zip"
 mkdir -p "$STAGE"
 

@@ -336,7 +336,9 @@ fn as_root_a_package_whose_program_holds_the_port_is_uninstalled() {
     }
     let deb = build.path().join("p.deb");
     assert!(Command::new("dpkg-deb")
-        .args(["--build", "--root-owner-group"])
+        // Uncompressed: the payload is this test binary, hundreds of MB with debug information,
+        // and compressing it would take minutes for nothing.
+        .args(["-Znone", "--build", "--root-owner-group"])
         .arg(&root)
         .arg(&deb)
         .output()

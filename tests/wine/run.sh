@@ -32,7 +32,9 @@ for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-strip Xvfb xdotool import 
 done
 
 WORK=$(mktemp -d /tmp/portsleuth-wine.XXXXXX)
-ARTIFACTS=$ROOT/target/wine
+# Cargo's output folder (CARGO_TARGET_DIR when set).
+OUT=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+ARTIFACTS=$OUT/wine
 mkdir -p "$ARTIFACTS"
 export WINEPREFIX=$WORK/prefix
 export WINEDEBUG=-all
@@ -73,8 +75,8 @@ json() { python3 -c "$@"; }
 echo "== building (Linux release, Windows release bundle, test helpers)"
 cargo_ build --release --locked
 scripts/windows-release.sh
-VERSION=$(target/release/portsleuth --version | awk '{print $2}')
-ZIP=target/dist/portsleuth-$VERSION-windows-x86_64.zip
+VERSION=$("$OUT/release/portsleuth" --version | awk '{print $2}')
+ZIP=$OUT/dist/portsleuth-$VERSION-windows-x86_64.zip
 BIN=$WORK/bin
 mkdir -p "$BIN"
 # What is tested is what ships: the executables from the zip.
@@ -118,7 +120,7 @@ check "portsleuth.exe carries its icon, version information ($VERSION) and manif
 diagnose_same_as_linux() {
     wine_ "$BIN/portsleuth.exe" diagnose --no-scan --text-file seed.txt --format json >windows.json \
         || { echo "  wine portsleuth.exe diagnose failed"; return 1; }
-    "$ROOT/target/release/portsleuth" diagnose --no-scan --text-file seed.txt --format json >linux.json
+    "$OUT/release/portsleuth" diagnose --no-scan --text-file seed.txt --format json >linux.json
     json '
 import json, sys
 def findings(path):
