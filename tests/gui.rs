@@ -50,6 +50,18 @@ fn wait_idle(h: &mut Harness<'_, PortSleuthApp>) {
     h.run_steps(4);
 }
 
+/// A real PoProxy.exe on a port, the seed error naming it, scanned, on the Fix step.
+fn at_fix_with_poproxy(dir: &Path) -> (Harness<'static, PortSleuthApp>, common::Listener) {
+    let l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let mut h = app(&dir.join("settings.json"));
+    paste(&mut h, &seed_dialog(l.port));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    (h, l)
+}
+
 fn paste(h: &mut Harness<'_, PortSleuthApp>, text: &str) {
     h.event(egui::Event::Paste(text.to_owned()));
     h.run_steps(4);
@@ -207,14 +219,8 @@ fn a_cancelled_scan_keeps_nothing_and_offers_to_scan_again() {
 #[test]
 fn an_action_whose_target_is_gone_is_refused_with_the_reason_and_nothing_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let mut l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let (mut h, mut l) = at_fix_with_poproxy(dir.path());
     let pid = l.child.id();
-    let mut h = app(&dir.path().join("settings.json"));
-    paste(&mut h, &seed_dialog(l.port));
-    h.get_by_label("Scan this machine").click();
-    wait_idle(&mut h);
-    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
-    h.run_steps(4);
     // The program exits between the scan and the click.
     l.child.kill().unwrap();
     l.child.wait().unwrap();
@@ -370,14 +376,8 @@ fn a_dropped_unicode_event_export_is_read_and_a_dropped_binary_is_refused() {
 #[test]
 fn escape_in_the_confirmation_runs_nothing_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let mut l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let (mut h, mut l) = at_fix_with_poproxy(dir.path());
     let pid = l.child.id();
-    let mut h = app(&dir.path().join("settings.json"));
-    paste(&mut h, &seed_dialog(l.port));
-    h.get_by_label("Scan this machine").click();
-    wait_idle(&mut h);
-    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
-    h.run_steps(4);
     h.get_by_label(&format!("Stop process PoProxy.exe (PID {pid})"))
         .click();
     wait_idle(&mut h);
