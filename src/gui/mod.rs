@@ -66,8 +66,17 @@ pub fn run(mut options: GuiOptions, tour: Option<tour::Tour>) -> anyhow::Result<
         }),
     )
     .map_err(|e| {
-        anyhow!(
-            "cannot open the window ({e}). PortSleuth needs OpenGL 2 or later; over a remote session without it, use the command line: portsleuth diagnose --text-file F"
-        )
+        let headless = cfg!(all(unix, not(target_os = "macos")))
+            && std::env::var_os("DISPLAY").is_none()
+            && std::env::var_os("WAYLAND_DISPLAY").is_none();
+        if headless {
+            anyhow!(
+                "there is no graphical display here (neither DISPLAY nor WAYLAND_DISPLAY is set), so the wizard cannot open; the command line does the same work: portsleuth diagnose --text-file F (portsleuth --help lists every command)"
+            )
+        } else {
+            anyhow!(
+                "cannot open the window ({e}). PortSleuth needs OpenGL 2 or later; without it, the command line does the same work: portsleuth diagnose --text-file F"
+            )
+        }
     })
 }
