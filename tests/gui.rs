@@ -174,7 +174,11 @@ fn with_no_text_the_next_steps_say_what_they_need() {
     // Whitespace is no text either.
     paste(&mut h, "   \n\t ");
     h.get_by_label_contains("The clipboard holds no text to paste");
-    // Ctrl+Enter does nothing harmful without text: the Scan step stays reachable.
+    // Ctrl+Enter, like the disabled button, does not start a scan without text.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run_steps(4);
+    assert_eq!(h.state().wizard.step, Step::Describe);
+    assert!(!h.state().wizard.scan_running());
     assert!(h.state().wizard.report.is_none());
 }
 

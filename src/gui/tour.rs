@@ -140,14 +140,13 @@ impl Touring {
         }
     }
 
-    fn take_screenshot(&mut self, ctx: &egui::Context) {
+    fn take_screenshot(&mut self) {
         let Some(name) = self.waiting_for_shot.clone() else {
             return;
         };
         let Ok(image) = self.shots.1.try_recv() else {
             return;
         };
-        let _ = ctx;
         let path = self
             .tour
             .dir
@@ -184,7 +183,7 @@ impl eframe::App for Touring {
             return;
         }
         if self.waiting_for_shot.is_some() {
-            self.take_screenshot(&ctx);
+            self.take_screenshot();
         } else {
             self.drive(&ctx);
         }

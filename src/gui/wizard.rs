@@ -858,7 +858,7 @@ impl Wizard {
     /// The step a Ctrl+Enter leads to from here, if it is ready.
     pub fn next_step(&self) -> Option<Command> {
         match self.step {
-            Step::Describe => Some(Command::StartScan),
+            Step::Describe if !self.text.trim().is_empty() => Some(Command::StartScan),
             Step::Scan if self.report.is_some() && !self.scan_running() => {
                 Some(Command::GoTo(Step::Diagnosis))
             }

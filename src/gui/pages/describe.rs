@@ -41,7 +41,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
                 .id_salt("read-scroll")
                 .show(ui, |ui| what_was_read(ui, w, text.trim().is_empty()));
         });
-    ui.horizontal(|ui| {
+    let label = ui.horizontal(|ui| {
         let label = ui.label(RichText::new("Error text").strong());
         if ui
             .button("Paste")
@@ -74,8 +74,9 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
         if let Some(note) = &w.note {
             ui.label(RichText::new(note).small().weak());
         }
-        let _ = label;
-    });
+        label.id
+    })
+    .inner;
     ui.add_space(4.0);
     if text.len() > EDIT_LIMIT {
         large_text(ui, text);
@@ -95,7 +96,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
                 .desired_width(f32::INFINITY)
                 .desired_rows(rows)
                 .hint_text("Paste the error message, event log entry or log lines");
-            if ui.add(edit).changed() {
+            if ui.add(edit).labelled_by(label).changed() {
                 commands.push(Command::TextEdited);
             }
         });

@@ -1,7 +1,6 @@
 //! The step rail: where the user is, what each step has, and what a step that is not ready
 //! still needs.
 
-use crate::gui::style;
 use crate::gui::wizard::{Command, ScanStage, Step, Wizard};
 use egui::RichText;
 
@@ -51,7 +50,6 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
                 ui.label(RichText::new("working…").small());
             });
         }
-        let _ = style::dark(ui);
     });
     commands
 }

@@ -175,8 +175,7 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
                     let b = ui
                         .add(egui::Button::new(RichText::new(c.title()).strong()).frame(false))
                         .on_hover_text(format!("Sort by {}", c.title()));
-                    if let Some((s, ascending)) = t.sort.filter(|(s, _)| *s == c) {
-                        let _ = s;
+                    if let Some((_, ascending)) = t.sort.filter(|(s, _)| *s == c) {
                         sort_marker(ui, ascending);
                     }
                     if b.clicked() {
