@@ -5,22 +5,8 @@
 #   frame on the Scan page with 10,000 socket rows against 10 rows, while the table scrolls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flock /tmp/portsleuth-cargo.lock cargo build --release --quiet
+source scripts/xvfb-session.sh :96
 bin=$PWD/target/release/portsleuth
-work=$(mktemp -d)
-display=:96
-Xvfb "$display" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-gui=
-cleanup() {
-    [ -n "$gui" ] && kill "$gui" 2>/dev/null || true
-    kill "$xvfb" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-sleep 1
-export DISPLAY=$display XDG_CONFIG_HOME=$work/config
-tail -n +3 assets/examples/seed-q298944-outlook-express.txt > "$work/seed.txt"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -48,6 +34,7 @@ echo "baseline, portsleuth --version start and exit: median ${cli} ms"
 echo "== memory and idle CPU"
 "$bin" gui --text-file "$work/seed.txt" 2>/dev/null &
 gui=$!
+started+=("$gui")
 sleep 3
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$gui/status")
 tck=$(getconf CLK_TCK)
@@ -56,7 +43,6 @@ t0=$(ticks)
 sleep 10
 t1=$(ticks)
 kill "$gui"; wait "$gui" 2>/dev/null || true
-gui=
 echo "resident memory 3 s after start: $((rss_kb / 1024)) MB (target 100 MB)"
 echo "CPU while idle for 10 s: $(( (t1 - t0) * 1000 / tck )) ms of CPU ($(( (t1 - t0) * 1000 / tck / 10 )) ms per second)"
 

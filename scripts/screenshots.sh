@@ -9,27 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=assets/screenshots
 mkdir -p "$out"
-flock /tmp/portsleuth-cargo.lock cargo build --release --quiet
-work=$(mktemp -d)
-display=:98
-Xvfb "$display" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-proxy=
-cleanup() {
-    [ -n "$proxy" ] && kill "$proxy" 2>/dev/null || true
-    kill "$xvfb" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-sleep 1
+source scripts/xvfb-session.sh :98
 
 port=110
 [ "$(id -u)" = 0 ] || port=0
 # A real interpreter binary (not a pyenv shim) renamed like the culprit.
 cp "$(python3 -c 'import sys; print(sys.executable)')" "$work/PoProxy.exe"
-
-# The seed dialog and Event Viewer entries, without the example's title line.
-tail -n +3 assets/examples/seed-q298944-outlook-express.txt > "$work/seed.txt"
 
 for theme in light dark; do
     "$work/PoProxy.exe" -c "
@@ -38,6 +23,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('0.0.0.0', $port)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(600)
 " > "$work/port" &
     proxy=$!
+    started+=("$proxy")
     for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
     actual=$(cat "$work/port")
     if [ -z "$actual" ]; then
@@ -46,13 +32,11 @@ s.bind(('0.0.0.0', $port)); s.listen(); print(s.getsockname()[1], flush=True); t
     fi
     sed "s/Port 110/Port $actual/" "$work/seed.txt" > "$work/text.txt"
     echo "PoProxy.exe (PID $proxy) listens on port $actual"
-    DISPLAY=$display XDG_CONFIG_HOME=$work/config timeout 120 \
-        target/release/portsleuth gui --text-file "$work/text.txt" --theme "$theme" \
+    timeout 120 target/release/portsleuth gui --text-file "$work/text.txt" --theme "$theme" \
         --tour "$out" --tour-fix
     if kill -0 "$proxy" 2>/dev/null; then
         echo "PoProxy.exe is still running: the Fix step did not stop it" >&2
         exit 1
     fi
-    proxy=
 done
 ls -l "$out"
