@@ -3,14 +3,12 @@
 //!
 //! Regenerate the golden files after an intended change with `UPDATE_GOLDEN=1 cargo test --test report`.
 
-use portsleuth::engine::diagnosis::diagnose;
 use portsleuth::engine::html::render_html;
 use portsleuth::engine::kb::KnowledgeBase;
 use portsleuth::engine::report::{render_markdown, render_text, Report};
 use portsleuth::engine::snapshot::{
     Host, Process, Product, Service, ServiceManager, Snapshot, Socket, Transport, Warning,
 };
-use portsleuth::engine::symptoms::Reader;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -77,16 +75,10 @@ fn snapshot() -> Snapshot {
 }
 
 fn report(text: &str, snap: Option<Snapshot>) -> Report {
-    let kb = KnowledgeBase::builtin();
-    let symptoms = Reader::new(&kb).read(text);
-    let diagnosis = diagnose(&kb, text, &symptoms, snap.as_ref());
-    Report::new(
+    Report::from_text(
+        &KnowledgeBase::builtin(),
         text,
-        None,
-        symptoms,
-        diagnosis,
         snap,
-        &[],
         "2026-11-26T12:00:00Z".into(),
     )
 }

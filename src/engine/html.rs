@@ -860,11 +860,9 @@ fn extras(out: &mut String, snap: &Snapshot, ports: &BTreeSet<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::diagnosis::diagnose;
     use crate::engine::fixing::ActionRecord;
     use crate::engine::kb::{KnowledgeBase, Reference};
     use crate::engine::snapshot::{Host, Service, ServiceManager, Transport, Warning};
-    use crate::engine::symptoms::Reader;
 
     const DIALOG: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'ann on MAIL', Server: 'mail', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92";
 
@@ -918,16 +916,10 @@ mod tests {
     }
 
     fn report(text: &str, snap: Option<Snapshot>) -> Report {
-        let kb = KnowledgeBase::builtin();
-        let symptoms = Reader::new(&kb).read(text);
-        let diagnosis = diagnose(&kb, text, &symptoms, snap.as_ref());
-        Report::new(
+        Report::from_text(
+            &KnowledgeBase::builtin(),
             text,
-            None,
-            symptoms,
-            diagnosis,
             snap,
-            &[],
             "2026-01-02T03:04:06Z".into(),
         )
     }

@@ -642,11 +642,9 @@ impl Replacer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::diagnosis::diagnose;
     use crate::engine::html::render_html;
     use crate::engine::kb::KnowledgeBase;
     use crate::engine::snapshot::{Host, Process, Socket, Transport};
-    use crate::engine::symptoms::Reader;
 
     const TEXT: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'jdoe on MAILSRV-07', Server: 'mx1.acme-corp.example', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Error Number: 0x800CCC92\nReported by Jane.Doe@Acme-Corp.example from wks-ann-42; client 10.20.30.40 and [2001:db8::42]:51000 via 192.168.7.9:110, local 127.0.0.1:110 and 0.0.0.0:110 and [::1]:110\nLog: C:\\Users\\annsmith\\AppData\\Local\\Temp\\pop3.log\n";
 
@@ -756,16 +754,10 @@ mod tests {
     }
 
     fn report(text: &str, snap: Option<Snapshot>) -> Report {
-        let kb = KnowledgeBase::builtin();
-        let symptoms = Reader::new(&kb).read(text);
-        let diagnosis = diagnose(&kb, text, &symptoms, snap.as_ref());
-        Report::new(
+        Report::from_text(
+            &KnowledgeBase::builtin(),
             text,
-            None,
-            symptoms,
-            diagnosis,
             snap,
-            &[],
             "2026-01-02T03:04:06Z".into(),
         )
     }

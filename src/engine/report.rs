@@ -83,6 +83,19 @@ impl Report {
         }
     }
 
+    /// Reads `text`, diagnoses it (with `snapshot`, if any) and wraps it: the whole engine in
+    /// one call, for callers that scan nothing in between (tests, fixtures, tools).
+    pub fn from_text(
+        kb: &super::kb::KnowledgeBase,
+        text: &str,
+        snapshot: Option<Snapshot>,
+        now: String,
+    ) -> Self {
+        let symptoms = super::symptoms::Reader::new(kb).read(text);
+        let diagnosis = super::diagnosis::diagnose(kb, text, &symptoms, snapshot.as_ref());
+        Report::new(text, None, symptoms, diagnosis, snapshot, &[], now)
+    }
+
     pub fn top(&self) -> Option<&Finding> {
         self.diagnosis.findings.first()
     }
