@@ -46,6 +46,27 @@ fn diagnose(dir: &Path, text: &str) -> (PathBuf, Value) {
     (path, v)
 }
 
+/// Diagnoses a port-in-use error naming `l`'s port (report in `dir`), and finds the action
+/// that stops `l`.
+fn diagnosed_stop(dir: &Path, l: &common::Listener) -> (PathBuf, String) {
+    let (report, v) = diagnose(dir, &in_use_text(l.port));
+    let id = action_id(&v, "stop_process", l.child.id());
+    (report, id)
+}
+
+/// `portsleuth fix --report REPORT --action ID` and `extra`.
+fn fix(report: &Path, id: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "fix",
+        "--report",
+        report.to_str().expect("utf-8"),
+        "--action",
+        id,
+    ];
+    args.extend_from_slice(extra);
+    portsleuth(&args)
+}
+
 fn action_id(report: &Value, kind: &str, pid: u32) -> String {
     report["findings"]
         .as_array()
@@ -76,19 +97,13 @@ fn in_use_text(port: u16) -> String {
 fn fix_stops_the_process_holding_the_port_and_the_port_is_free_afterwards() {
     let mut l = spawn_listener("devserver", "tcp:127.0.0.1:0");
     let dir = tempfile::tempdir().expect("dir");
-    let (report, v) = diagnose(dir.path(), &in_use_text(l.port));
-    let id = action_id(&v, "stop_process", l.child.id());
+    let (report, id) = diagnosed_stop(dir.path(), &l);
     let record_file = dir.path().join("ticket.json");
-    let out = portsleuth(&[
-        "fix",
-        "--report",
-        report.to_str().expect("p"),
-        "--action",
+    let out = fix(
+        &report,
         &id,
-        "--yes",
-        "--output",
-        record_file.to_str().expect("p"),
-    ]);
+        &["--yes", "--output", record_file.to_str().expect("p")],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -128,16 +143,8 @@ fn fix_stops_the_process_holding_the_port_and_the_port_is_free_afterwards() {
 fn dry_run_changes_nothing() {
     let mut l = spawn_listener("devserver", "tcp:127.0.0.1:0");
     let dir = tempfile::tempdir().expect("dir");
-    let (report, v) = diagnose(dir.path(), &in_use_text(l.port));
-    let id = action_id(&v, "stop_process", l.child.id());
-    let out = portsleuth(&[
-        "fix",
-        "--report",
-        report.to_str().expect("p"),
-        "--action",
-        &id,
-        "--dry-run",
-    ]);
+    let (report, id) = diagnosed_stop(dir.path(), &l);
+    let out = fix(&report, &id, &["--dry-run"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -166,14 +173,7 @@ fn a_stale_plan_is_refused_and_nothing_is_signalled() {
     let (mut second, port) =
         start_listener_binary(&first.exe, &format!("tcp:127.0.0.1:{}", first.port), false);
     assert_eq!(port, first.port);
-    let out = portsleuth(&[
-        "fix",
-        "--report",
-        report.to_str().expect("p"),
-        "--action",
-        &id,
-        "--yes",
-    ]);
+    let out = fix(&report, &id, &["--yes"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no longer running"), "{err}");
@@ -197,14 +197,7 @@ fn a_stale_plan_is_refused_and_nothing_is_signalled() {
         }
     }
     std::fs::write(&report, serde_json::to_vec(&v).expect("json")).expect("write");
-    let out = portsleuth(&[
-        "fix",
-        "--report",
-        report.to_str().expect("p"),
-        "--action",
-        &id,
-        "--yes",
-    ]);
+    let out = fix(&report, &id, &["--yes"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("reused"),
@@ -229,14 +222,7 @@ fn protected_targets_are_refused() {
             }
         }
         std::fs::write(&report, serde_json::to_vec(&edited).expect("json")).expect("write");
-        let out = portsleuth(&[
-            "fix",
-            "--report",
-            report.to_str().expect("p"),
-            "--action",
-            &id,
-            "--yes",
-        ]);
+        let out = fix(&report, &id, &["--yes"]);
         assert_eq!(out.status.code(), Some(2), "PID {pid}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(words), "PID {pid}: {err}");
@@ -247,18 +233,8 @@ fn protected_targets_are_refused() {
 fn a_process_that_ignores_sigterm_is_stopped_by_force_and_the_record_says_so() {
     let mut l = spawn_listener_with("stubborn", "tcp:127.0.0.1:0", true);
     let dir = tempfile::tempdir().expect("dir");
-    let (report, v) = diagnose(dir.path(), &in_use_text(l.port));
-    let id = action_id(&v, "stop_process", l.child.id());
-    let out = portsleuth(&[
-        "fix",
-        "--report",
-        report.to_str().expect("p"),
-        "--action",
-        &id,
-        "--yes",
-        "--grace",
-        "0.5",
-    ]);
+    let (report, id) = diagnosed_stop(dir.path(), &l);
+    let out = fix(&report, &id, &["--yes", "--grace", "0.5"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -274,15 +250,8 @@ fn a_process_that_ignores_sigterm_is_stopped_by_force_and_the_record_says_so() {
 fn without_a_terminal_and_without_yes_nothing_happens() {
     let mut l = spawn_listener("devserver", "tcp:127.0.0.1:0");
     let dir = tempfile::tempdir().expect("dir");
-    let (report, v) = diagnose(dir.path(), &in_use_text(l.port));
-    let id = action_id(&v, "stop_process", l.child.id());
-    let out = portsleuth(&[
-        "fix",
-        "--report",
-        report.to_str().expect("p"),
-        "--action",
-        &id,
-    ]);
+    let (report, id) = diagnosed_stop(dir.path(), &l);
+    let out = fix(&report, &id, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
     assert!(!exits_within(&mut l.child, Duration::from_millis(300)));
@@ -361,14 +330,7 @@ fn as_root_a_package_whose_program_holds_the_port_is_uninstalled() {
     let (report, v) = diagnose(dir.path(), &seed_dialog(port));
     let id = format!("uninstall-dpkg:{pkg}");
     assert!(v.to_string().contains(&id), "uninstall offered: {v:#}");
-    let out = portsleuth(&[
-        "fix",
-        "--report",
-        report.to_str().expect("p"),
-        "--action",
-        &id,
-        "--yes",
-    ]);
+    let out = fix(&report, &id, &["--yes"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let status = Command::new("dpkg")
         .args(["-s", pkg])
