@@ -59,11 +59,11 @@ fn scan_page(rows: usize) -> Harness<'static, PortSleuthApp> {
             PortSleuthApp::new(
                 &cc.egui_ctx,
                 GuiOptions {
-                    text: Some((
-                        "Your Password was rejected. Protocol: POP3, Port: 110, Error Number: 0x800CCC92"
+                    text: Some(portsleuth::session::input::InputText {
+                        text: "Your Password was rejected. Protocol: POP3, Port: 110, Error Number: 0x800CCC92"
                             .into(),
-                        None,
-                    )),
+                        note: None,
+                    }),
                     snapshot: Some(snapshot),
                     ..Default::default()
                 },
@@ -80,7 +80,7 @@ fn frames(c: &mut Criterion) {
             b.iter(|| {
                 // Scroll a little every frame, as a technician browsing the table would.
                 n += 37;
-                h.state_mut().wizard.table.scroll_to = Some(n % rows);
+                h.state_mut().wizard.scan.table.scroll_to = Some(n % rows);
                 h.step();
             })
         });

@@ -2,9 +2,9 @@
 //! Target: at least 200 MB/s on one core. Prints the throughput.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use portsleuth::engine::diagnosis::diagnose;
+use portsleuth::engine::diagnose::diagnose;
 use portsleuth::engine::kb::KnowledgeBase;
-use portsleuth::engine::symptoms::Reader;
+use portsleuth::engine::reader::Reader;
 use std::time::Instant;
 
 /// A realistic busy server log: mostly ordinary lines, with bind failures, mail errors and
@@ -37,8 +37,8 @@ fn ten_mb_log() -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let kb = KnowledgeBase::builtin();
-    let reader = Reader::new(&kb);
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let kb = reader.kb();
     let log = ten_mb_log();
     let mb = log.len() as f64 / 1e6;
 
@@ -47,7 +47,7 @@ fn bench(c: &mut Criterion) {
     let rounds = 5;
     for _ in 0..rounds {
         let s = reader.read(&log);
-        std::hint::black_box(diagnose(&kb, &log, &s, None));
+        std::hint::black_box(diagnose(kb, &log, &s, None));
     }
     let secs = start.elapsed().as_secs_f64() / f64::from(rounds);
     println!(
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("10MB log, full rule set", |b| {
         b.iter(|| {
             let s = reader.read(&log);
-            diagnose(&kb, &log, &s, None)
+            diagnose(kb, &log, &s, None)
         })
     });
     group.finish();

@@ -4,7 +4,7 @@
 #![cfg_attr(all(windows, feature = "gui"), windows_subsystem = "windows")]
 
 use clap::Parser;
-use portsleuth::cli::{run, Cli, UsageError};
+use portsleuth::cli::{exit_code_of, run, Cli};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -22,13 +22,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            let usage = e.downcast_ref::<UsageError>().is_some();
+            // One line, whatever the error: scripts and tickets read the first line.
             eprintln!("portsleuth: {}", format!("{e:#}").replace('\n', " "));
-            if usage {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
-            }
+            exit_code_of(&e)
         }
     }
 }

@@ -2,9 +2,9 @@
 //! (ports, codes) and diagnosed from the text alone with the expected category first.
 //! Prints the accuracy; anything below 100% fails.
 
-use portsleuth::engine::diagnosis::diagnose;
+use portsleuth::engine::diagnose::diagnose;
 use portsleuth::engine::kb::KnowledgeBase;
-use portsleuth::engine::symptoms::Reader;
+use portsleuth::engine::reader::Reader;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -28,8 +28,8 @@ struct Case {
 fn every_case_in_the_table_is_read_and_diagnosed_correctly() {
     let table: Table =
         toml::from_str(include_str!("cases/diagnosis.toml")).expect("the case table parses");
-    let kb = KnowledgeBase::builtin();
-    let reader = Reader::new(&kb);
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let kb = reader.kb();
     let mut failures = Vec::new();
     for case in &table.case {
         assert!(
@@ -38,7 +38,7 @@ fn every_case_in_the_table_is_read_and_diagnosed_correctly() {
             case.name
         );
         let symptoms = reader.read(&case.text);
-        let diagnosis = diagnose(&kb, &case.text, &symptoms, None);
+        let diagnosis = diagnose(kb, &case.text, &symptoms, None);
         let top = &diagnosis.findings[0];
         let mut problems = Vec::new();
         if top.category.as_str() != case.expect {

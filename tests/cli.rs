@@ -151,7 +151,8 @@ fn output_file_is_written_whole() {
         "--output",
         "/nonexistent-dir/r.txt",
     ]);
-    assert_eq!(bad.status.code(), Some(1));
+    // Caught before any work is done: the path is wrong, so it is a usage error (exit 2).
+    assert_eq!(bad.status.code(), Some(2));
     assert!(stderr_line(&bad).contains("/nonexistent-dir/r.txt"));
 }
 

@@ -2,11 +2,11 @@
 //! a fixed snapshot here because these tests are about the reasoning; `tests/scan.rs` does the
 //! same with real processes on real ports.
 
-use portsleuth::engine::diagnosis::{diagnose, Diagnosis, EvidenceSource};
+use portsleuth::engine::diagnose::{diagnose, Diagnosis, EvidenceSource};
 use portsleuth::engine::kb::{ActionKind, KnowledgeBase};
 use portsleuth::engine::model::Category;
 use portsleuth::engine::snapshot::{Process, Service, ServiceManager, Snapshot, Socket, Transport};
-use portsleuth::engine::symptoms::Reader;
+use portsleuth::engine::reader::Reader;
 
 const DIALOG: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'ann on MAIL', Server: 'mail', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92";
 
@@ -51,7 +51,7 @@ fn machine(port: u16, pid: u32, exe_name: &str, service: Option<&str>) -> Snapsh
 
 fn run(text: &str, snapshot: Option<&Snapshot>) -> Diagnosis {
     let kb = KnowledgeBase::builtin();
-    let symptoms = Reader::new(&kb).read(text);
+    let symptoms = Reader::new(kb.clone()).read(text);
     diagnose(&kb, text, &symptoms, snapshot)
 }
 

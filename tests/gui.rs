@@ -85,7 +85,7 @@ fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_sa
     // 2 Scan, with the real scanner on a worker thread.
     h.get_by_label("Scan this machine").click();
     h.step();
-    assert_eq!(h.state().wizard.step, Step::Scan);
+    assert_eq!(h.state().wizard.step(), Step::Scan);
     wait_idle(&mut h);
     h.get_by_label_contains("sockets (");
     h.get_by_label("PoProxy.exe");
@@ -105,9 +105,9 @@ fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_sa
         .expect("scan evidence links to the table")
         .click();
     h.run_steps(4);
-    assert_eq!(h.state().wizard.step, Step::Scan);
-    let selected = h.state().wizard.table.selected.expect("a row is selected");
-    assert!(h.state().wizard.table.rows[selected].pids.contains(&pid));
+    assert_eq!(h.state().wizard.step(), Step::Scan);
+    let selected = h.state().wizard.scan.table.selected.expect("a row is selected");
+    assert!(h.state().wizard.scan.table.rows[selected].pids.contains(&pid));
     h.get_by_label("3  Diagnosis").click();
     h.run_steps(4);
 
@@ -116,7 +116,7 @@ fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_sa
     h.run_steps(4);
     let label = format!("Stop process PoProxy.exe (PID {pid})");
     h.get_by_label(&label);
-    let index = h.state().wizard.report.as_ref().unwrap().diagnosis.findings[0]
+    let index = h.state().wizard.case().unwrap().diagnosis.findings[0]
         .actions
         .iter()
         .position(|a| a.label == label)
@@ -142,9 +142,9 @@ fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_sa
     h.get_by_label("Go to Report").click();
     h.run_steps(4);
     let out = dir.path().join("ticket.html");
-    h.state_mut().wizard.save.path_text = out.display().to_string();
+    h.state_mut().wizard.apply(Command::SetSavePath(out.display().to_string()));
     h.get_by_label("Save").click();
-    h.run_steps(4);
+    wait_idle(&mut h);
     h.get_by_label_contains("Saved the HTML report");
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -177,9 +177,9 @@ fn with_no_text_the_next_steps_say_what_they_need() {
     // Ctrl+Enter, like the disabled button, does not start a scan without text.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run_steps(4);
-    assert_eq!(h.state().wizard.step, Step::Describe);
+    assert_eq!(h.state().wizard.step(), Step::Describe);
     assert!(!h.state().wizard.scan_running());
-    assert!(h.state().wizard.report.is_none());
+    assert!(h.state().wizard.case().is_none());
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn a_5_mb_paste_is_read_whole_and_shown_as_a_read_only_preview() {
     let mut big = line.repeat(5 * 1024 * 1024 / line.len());
     big.push_str(&seed_dialog(110));
     paste(&mut h, &big);
-    assert_eq!(h.state().wizard.text.len(), big.len());
+    assert_eq!(h.state().wizard.describe.text.len(), big.len());
     h.get_by_label_contains("This text is 5.0 MB: it was read in full");
     // The error at the very end was found.
     h.get_by_label("IXP_E_POP3_INVALID_PASSWORD");
@@ -213,7 +213,7 @@ fn a_cancelled_scan_keeps_nothing_and_offers_to_scan_again() {
     wait_idle(&mut h);
     h.get_by_label("The scan was cancelled; nothing was kept.");
     h.get_by_label("Scan again");
-    assert!(h.state().wizard.snapshot.is_none());
+    assert!(h.state().wizard.snapshot().is_none());
     assert!(h
         .get_by_label("3  Diagnosis")
         .accesskit_node()
@@ -234,10 +234,10 @@ fn an_action_whose_target_is_gone_is_refused_with_the_reason_and_nothing_runs() 
     h.get_by_label_contains("Not done");
     h.get_by_label_contains(&format!("PoProxy.exe (PID {pid}) is no longer running"));
     assert!(
-        h.state().wizard.fix.confirm.is_none(),
+        h.state().wizard.fix.confirmation().is_none(),
         "no confirmation for a refused action"
     );
-    let taken = &h.state().wizard.report.as_ref().unwrap().actions_taken;
+    let taken = &h.state().wizard.case().unwrap().actions_taken;
     assert_eq!(taken.len(), 1);
     assert!(taken[0].commands.is_empty(), "nothing ran: {:?}", taken[0]);
 }
@@ -252,22 +252,22 @@ fn a_failing_save_says_why_and_leaves_no_file() {
     h.get_by_label("5  Report").click();
     h.run_steps(4);
     let missing = dir.path().join("no-such-folder").join("r.html");
-    h.state_mut().wizard.save.path_text = missing.display().to_string();
+    h.state_mut().wizard.apply(Command::SetSavePath(missing.display().to_string()));
     h.get_by_label("Save").click();
-    h.run_steps(4);
+    wait_idle(&mut h);
     h.get_by_label_contains("Not saved: cannot write");
     assert!(!missing.exists());
     // A folder is not a file name.
-    h.state_mut().wizard.save.path_text = dir.path().display().to_string();
+    h.state_mut().wizard.apply(Command::SetSavePath(dir.path().display().to_string()));
     h.get_by_label("Save").click();
-    h.run_steps(4);
+    wait_idle(&mut h);
     h.get_by_label_contains("is a folder: add a file name");
     // An existing file is only replaced after asking.
     let existing = dir.path().join("old.html");
     std::fs::write(&existing, "keep me").unwrap();
-    h.state_mut().wizard.save.path_text = existing.display().to_string();
+    h.state_mut().wizard.apply(Command::SetSavePath(existing.display().to_string()));
     h.get_by_label("Save").click();
-    h.run_steps(4);
+    wait_idle(&mut h);
     h.get_by_label("Replace the file?");
     h.get_by_label("Cancel").click();
     h.run_steps(4);
@@ -286,7 +286,7 @@ fn format_and_redaction_are_remembered_between_runs() {
         h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
         h.run_steps(4);
         assert_eq!(
-            h.state().wizard.step,
+            h.state().wizard.step(),
             Step::Report,
             "Ctrl+S opens the report step"
         );
@@ -306,9 +306,9 @@ fn format_and_redaction_are_remembered_between_runs() {
     let h = app(&settings);
     assert_eq!(
         h.state().settings().format,
-        portsleuth::cli::Format::Markdown
+        portsleuth::report::Format::Markdown
     );
-    assert!(h.state().wizard.save.redact);
+    assert!(h.state().wizard.report.redact);
 }
 
 #[test]
@@ -318,11 +318,11 @@ fn ctrl_enter_moves_on_from_the_text_to_the_scan() {
     paste(&mut h, &seed_dialog(110));
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.step();
-    assert_eq!(h.state().wizard.step, Step::Scan);
+    assert_eq!(h.state().wizard.step(), Step::Scan);
     wait_idle(&mut h);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     h.run_steps(4);
-    assert_eq!(h.state().wizard.step, Step::Diagnosis);
+    assert_eq!(h.state().wizard.step(), Step::Diagnosis);
 }
 
 /// A file dropped on the window, as the windowing layer hands it over.
@@ -357,7 +357,7 @@ fn a_dropped_unicode_event_export_is_read_and_a_dropped_binary_is_refused() {
     drop_file(&mut h, &utf16);
     h.get_by_label_contains("Opened");
     h.get_by_label("IXP_E_POP3_INVALID_PASSWORD");
-    assert!(h.state().wizard.text.contains("Your Password was"));
+    assert!(h.state().wizard.describe.text.contains("Your Password was"));
 
     let binary = dir.path().join("crash.dmp");
     std::fs::write(
@@ -368,11 +368,11 @@ fn a_dropped_unicode_event_export_is_read_and_a_dropped_binary_is_refused() {
     drop_file(&mut h, &binary);
     h.get_by_label("Problem");
     assert!(
-        h.state().wizard.notice.as_ref().is_some_and(|n| n.error),
+        h.state().wizard.notice().is_some_and(|n| n.error),
         "a binary file is refused with a reason"
     );
     assert!(
-        h.state().wizard.text.contains("Your Password was"),
+        h.state().wizard.describe.text.contains("Your Password was"),
         "the text already there is kept"
     );
 }

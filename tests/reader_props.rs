@@ -2,14 +2,14 @@
 //! real error messages glued together, hostile characters — is read without a panic, and every
 //! span it reports lies inside the text on character boundaries.
 
-use portsleuth::engine::diagnosis::diagnose;
+use portsleuth::engine::diagnose::diagnose;
 use portsleuth::engine::kb::KnowledgeBase;
 use portsleuth::engine::model::Span;
-use portsleuth::engine::symptoms::Reader;
+use portsleuth::engine::reader::Reader;
 use proptest::prelude::*;
 use std::sync::LazyLock;
 
-static KB: LazyLock<KnowledgeBase> = LazyLock::new(KnowledgeBase::builtin);
+static READER: LazyLock<Reader> = LazyLock::new(|| Reader::new(KnowledgeBase::builtin()));
 
 const FRAGMENTS: [&str; 24] = [
     "Port 110",
@@ -46,7 +46,7 @@ fn spans_ok(text: &str, span: Span) -> bool {
 }
 
 fn check(text: &str) {
-    let reader = Reader::new(&KB);
+    let reader = &*READER;
     let s = reader.read(text);
     let mut spans: Vec<Span> = Vec::new();
     spans.extend(s.codes.iter().map(|c| c.span));
@@ -63,7 +63,7 @@ fn check(text: &str) {
             text.len()
         );
     }
-    let d = diagnose(&KB, text, &s, None);
+    let d = diagnose(READER.kb(), text, &s, None);
     assert!(!d.findings.is_empty());
     for f in &d.findings {
         for e in &f.evidence {
@@ -105,7 +105,7 @@ fn a_big_log_with_one_error_deep_inside_is_found_with_the_right_span() {
     let at = text.len();
     text.push_str(needle);
     text.push_str(&"2026-11-26 INFO another ordinary line\n".repeat(5_000));
-    let s = Reader::new(&KB).read(&text);
+    let s = READER.read(&text);
     let port = s
         .ports
         .iter()

@@ -3,9 +3,9 @@
 //!
 //! Regenerate the golden files after an intended change with `UPDATE_GOLDEN=1 cargo test --test report`.
 
-use portsleuth::engine::html::render_html;
-use portsleuth::engine::kb::KnowledgeBase;
-use portsleuth::engine::report::{render_markdown, render_text, Report};
+use portsleuth::report::html::render_html;
+use portsleuth::session::{Case, Knowledge};
+use portsleuth::report::{markdown::render_markdown, text::render_text, Report};
 use portsleuth::engine::snapshot::{
     Host, Process, Product, Service, ServiceManager, Snapshot, Socket, Transport, Warning,
 };
@@ -75,12 +75,9 @@ fn snapshot() -> Snapshot {
 }
 
 fn report(text: &str, snap: Option<Snapshot>) -> Report {
-    Report::from_text(
-        &KnowledgeBase::builtin(),
-        text,
-        snap,
-        "2026-11-26T12:00:00Z".into(),
-    )
+    let knowledge = Knowledge::builtin();
+    Case::with_snapshot(&knowledge, text.into(), None, snap)
+        .report_at(&knowledge, "2026-11-26T12:00:00Z".into())
 }
 
 fn golden(name: &str, actual: &str) {
@@ -299,7 +296,7 @@ fn report_render_turns_a_json_report_into_each_format_and_refuses_to_overwrite()
 fn a_read_only_folder_or_a_full_disk_fails_cleanly_and_keeps_the_old_file() {
     let root = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| portsleuth::platform::procfs::effective_uid(&s))
+        .and_then(|s| portsleuth::platform::parse::procfs::effective_uid(&s))
         == Some(0);
     if !root {
         eprintln!("SKIPPED: mounting a small file system needs root");
@@ -356,9 +353,10 @@ fn a_read_only_folder_or_a_full_disk_fails_cleanly_and_keeps_the_old_file() {
     ]);
     let kept_ro = std::fs::read_to_string(&old).expect("old file readable");
     let _ = Command::new("umount").arg(mnt).status();
+    // A disk that fails while writing is a failure of the work (exit 4), not a finding.
     assert_eq!(
         full.status.code(),
-        Some(1),
+        Some(4),
         "full disk: {}",
         String::from_utf8_lossy(&full.stderr)
     );
@@ -372,7 +370,7 @@ fn a_read_only_folder_or_a_full_disk_fails_cleanly_and_keeps_the_old_file() {
         0,
         "no temporary file left: {listing:?}"
     );
-    assert_eq!(ro.status.code(), Some(1));
+    assert_eq!(ro.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&ro.stderr).contains("report.txt"));
     assert_eq!(kept_ro, "old report");
 }

@@ -4,12 +4,14 @@
 mod common;
 
 use common::{seed_dialog, spawn_listener};
-use portsleuth::engine::diagnosis::diagnose;
+use portsleuth::engine::diagnose::diagnose;
 use portsleuth::engine::kb::KnowledgeBase;
 use portsleuth::engine::model::Category;
 use portsleuth::engine::snapshot::{Snapshot, Transport};
-use portsleuth::engine::symptoms::Reader;
-use portsleuth::platform::{scan, ScanJob, ScanOptions};
+use portsleuth::engine::reader::Reader;
+use portsleuth::jobs::no_wake;
+use portsleuth::platform::{scan, start_scan, LiveMachine, ScanOptions};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 #[test]
@@ -113,7 +115,7 @@ fn the_seed_scenario_for_real_names_poproxy_and_its_pid_as_the_cause() {
     let l = spawn_listener("PoProxy.exe", "tcp:0.0.0.0:0");
     let text = seed_dialog(l.port);
     let kb = KnowledgeBase::builtin();
-    let symptoms = Reader::new(&kb).read(&text);
+    let symptoms = Reader::new(kb.clone()).read(&text);
     let snap = scan_ports(&symptoms.ports_to_check());
     let d = diagnose(&kb, &text, &symptoms, Some(&snap));
     let top = &d.findings[0];
@@ -173,7 +175,7 @@ fn as_root_the_seed_scenario_on_port_110_itself() {
         include_str!("../assets/examples/seed-q298944-outlook-express.txt").to_owned()
     });
     let kb = KnowledgeBase::builtin();
-    let symptoms = Reader::new(&kb).read(&text);
+    let symptoms = Reader::new(kb.clone()).read(&text);
     assert!(symptoms.ports_to_check().contains(&110));
     let snap = scan_ports(&[110]);
     let d = diagnose(&kb, &text, &symptoms, Some(&snap));
@@ -191,18 +193,21 @@ fn as_root_the_seed_scenario_on_port_110_itself() {
 
 #[test]
 fn a_scan_on_a_worker_thread_reports_progress_and_can_be_cancelled() {
-    let job = ScanJob::start(ScanOptions::default(), || {}).expect("start");
+    let job = start_scan(Arc::new(LiveMachine), ScanOptions::default(), &no_wake()).expect("start");
     let mut phases = Vec::new();
-    let snap = job.wait(|p| phases.push(p.phase)).expect("scan completes");
+    let snap = job
+        .wait(|p| phases.push(p.phase))
+        .expect("the worker answers")
+        .expect("scan completes");
     assert!(!phases.is_empty(), "progress was reported");
     assert!(!snap.sockets.is_empty());
 
-    let job = ScanJob::start(ScanOptions::default(), || {}).expect("start");
+    let job = start_scan(Arc::new(LiveMachine), ScanOptions::default(), &no_wake()).expect("start");
     job.cancel();
     // Cancelled before or during the first phase: the scan stops with Cancelled.
     assert!(matches!(
         job.wait(|_| {}),
-        Err(portsleuth::platform::ScanError::Cancelled)
+        Some(Err(portsleuth::platform::ScanError::Cancelled))
     ));
 }
 

@@ -6,7 +6,7 @@
 //! on. Every action — previewed, refused, done or failed — becomes an [`ActionRecord`] for the
 //! report. Pure: the platform layer looks and acts; this module only judges and words.
 
-use super::diagnosis::{ActionTarget, PlannedAction};
+use super::diagnose::{ActionTarget, PlannedAction};
 use super::kb::ActionKind;
 use super::safety::protected_reason;
 use super::snapshot::Process;

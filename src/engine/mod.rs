@@ -1,17 +1,16 @@
-//! The pure core: reading error text, the knowledge base, and diagnosis.
+//! The pure core, which decides: reading error text ([`reader`]), the knowledge base ([`kb`]),
+//! diagnosis ([`diagnose`]) and the rules for acting safely ([`fixing`], [`safety`]), over
+//! plain data ([`snapshot`], [`model`]).
 //!
-//! Nothing under this module performs I/O or touches the machine, so all of it is tested
-//! everywhere, quickly, without a display.
+//! Nothing under this module performs I/O, reads the clock or touches the machine, so all of
+//! it is tested everywhere, quickly, without a display. It never formats a report either: that
+//! is [`crate::report`].
 
-pub mod diagnosis;
+pub mod diagnose;
 pub mod fixing;
-pub mod html;
 pub mod kb;
 pub mod model;
-pub mod redact;
-pub mod report;
+pub mod reader;
 pub mod safety;
-pub mod scan_table;
 pub mod snapshot;
-pub mod symptoms;
 pub mod text;

@@ -137,6 +137,30 @@ impl Condition {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// The condition in plain words, as evidence says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Condition::AddrInUse => "the address and port are already in use",
+            Condition::AddrNotAvailable => "the address to bind is not on this machine",
+            Condition::AccessDenied => "permission to use the socket was refused",
+            Condition::SharingViolation => {
+                "something else is using the resource (IIS says this for a taken port)"
+            }
+            Condition::AuthRejected => "the user name or password was refused",
+            Condition::AuthMethod => "client and server do not agree on how to log on",
+            Condition::ConnRefused => "nothing accepted the connection",
+            Condition::ConnTimeout => "the connection timed out",
+            Condition::ConnReset => "the connection was dropped",
+            Condition::NetUnreachable => "the network could not reach the host",
+            Condition::DnsFailure => "the host name could not be resolved",
+            Condition::TlsFailure => "the secure (TLS/SSL) connection failed",
+            Condition::ServerReplyError => "the server answered with an error",
+            Condition::ListenerFailed => "a server could not start its listener",
+            Condition::ServiceFailed => "a service failed",
+            Condition::GenericFailure => "an unspecified failure",
+        }
+    }
 }
 
 /// Kinds of programs in the catalogue (`assets/programs.toml`).
@@ -154,6 +178,25 @@ pub const PROGRAM_KINDS: [&str; 12] = [
     "dev_server",
     "directory_server",
 ];
+
+/// A program kind in plain words (`av_mail_proxy` → "an antivirus e-mail proxy").
+pub fn program_kind_words(kind: &str) -> &'static str {
+    match kind {
+        "av_mail_proxy" => "an antivirus e-mail proxy",
+        "av_web_proxy" => "an antivirus web proxy",
+        "mail_server" => "the mail server",
+        "web_server" => "a web server",
+        "http_sys" => "http.sys (System, PID 4)",
+        "port_forwarder" => "a port forwarder",
+        "database" => "a database server",
+        "voip" => "a voice/chat program",
+        "virtualization" => "a virtualisation service",
+        "system_service" => "a system service",
+        "dev_server" => "a development server",
+        "directory_server" => "a directory server",
+        _ => "a known program",
+    }
+}
 
 /// A byte range in the text the user pasted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

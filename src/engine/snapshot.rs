@@ -127,6 +127,27 @@ pub enum ServiceManager {
     Launchd,
 }
 
+impl ServiceManager {
+    pub const ALL: [ServiceManager; 3] = [
+        ServiceManager::Scm,
+        ServiceManager::Systemd,
+        ServiceManager::Launchd,
+    ];
+
+    /// The name used in JSON and in action targets (`scm`, `systemd`, `launchd`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceManager::Scm => "scm",
+            ServiceManager::Systemd => "systemd",
+            ServiceManager::Launchd => "launchd",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
     /// The name the manager knows it by (`nginx.service`, `NAVAPSVC`, `com.apple.controlcenter`).

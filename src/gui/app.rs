@@ -1,28 +1,41 @@
 //! The window: title bar, step rail, notices, the current page, dialogs, keyboard shortcuts,
-//! dropped files and pastes. Pages draw and return commands; this applies them.
+//! dropped files and pastes. Pages draw and return commands; this applies them. Settings are
+//! written by a worker, never in the frame.
 
-use super::jobs::Repaint;
+use super::dev::probe::{unix_ms, Probe};
 use super::pages;
 use super::settings::{Settings, Theme};
 use super::style;
-use super::wizard::{Command, Engine, Step, Wizard};
+use super::wizard::{Command, Engine, Notice, Step, Wizard, Writer};
+use crate::engine::snapshot::Snapshot;
+use crate::jobs::{Job, Poll, Wake};
+use crate::platform::{LiveMachine, Machine};
+use crate::session::input::InputText;
+use crate::session::{Knowledge, SessionError};
 use egui::{Key, KeyboardShortcut, Modifiers};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The knowledge base, loading on a worker while the window opens.
+pub type KnowledgeJob = Job<Result<Knowledge, SessionError>>;
+
 /// How the GUI was started.
 #[derive(Default)]
 pub struct GuiOptions {
-    /// The engine, already loading on a thread (started before the window opens).
-    pub engine: Option<std::thread::JoinHandle<Engine>>,
+    /// The knowledge base, already loading (started before the window opens).
+    pub knowledge: Option<KnowledgeJob>,
+    /// The machine to look at and act on; the live one unless a test gives a fake.
+    pub machine: Option<Arc<dyn Machine>>,
     /// Text to start with (`portsleuth gui --text-file F`) and how it was decoded.
-    pub text: Option<(String, Option<String>)>,
+    pub text: Option<InputText>,
     /// A snapshot to use instead of scanning (`gui --snapshot F`).
-    pub snapshot: Option<crate::engine::snapshot::Snapshot>,
+    pub snapshot: Option<Snapshot>,
     pub kb_dirs: Vec<PathBuf>,
     /// Where settings are kept; `None` keeps nothing (tests).
     pub settings_path: Option<PathBuf>,
     pub theme: Option<Theme>,
+    /// How reports reach the disk; the atomic writer unless a test gives a slow one.
+    pub writer: Option<Writer>,
 }
 
 pub const SCAN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
@@ -32,107 +45,60 @@ pub struct PortSleuthApp {
     pub wizard: Wizard,
     settings: Settings,
     settings_path: Option<PathBuf>,
+    /// What the settings file holds (or is being written with).
     saved: Settings,
+    saving_settings: Option<Job<Result<(), SessionError>>>,
+    wake: Wake,
     /// Files are being dragged over the window.
     dragging: bool,
     /// `PORTSLEUTH_PROBE`: measurements for `scripts/measure-gui.sh`.
     probe: Option<Probe>,
 }
 
-/// Measurements of the real window, asked for with `PORTSLEUTH_PROBE`:
-/// `first-frame` prints the wall-clock time (Unix ms) once the first frame was presented and
-/// closes; `frames:N` redraws N frames while scrolling the socket table and prints eframe's
-/// CPU time per frame.
-struct Probe {
-    frames_wanted: Option<usize>,
-    seen: usize,
-    samples: Vec<f32>,
-}
-
-pub(crate) fn unix_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis())
-}
-
-impl Probe {
-    fn from_env() -> Option<Probe> {
-        let v = std::env::var("PORTSLEUTH_PROBE").ok()?;
-        let frames_wanted = match v.as_str() {
-            "first-frame" => None,
-            other => Some(other.strip_prefix("frames:")?.parse().ok()?),
-        };
-        Some(Probe {
-            frames_wanted,
-            seen: 0,
-            samples: Vec::new(),
-        })
-    }
-
-    fn frame(&mut self, ctx: &egui::Context, frame: &eframe::Frame, w: &mut Wizard) {
-        self.seen += 1;
-        match self.frames_wanted {
-            // The second frame starts only after the first was painted and swapped.
-            None if self.seen == 1 => {
-                eprintln!("portsleuth-probe first-ui-unix-ms {}", unix_ms());
-                ctx.request_repaint();
-            }
-            None if self.seen == 2 => {
-                eprintln!("portsleuth-probe first-frame-unix-ms {}", unix_ms());
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
-            None => {}
-            Some(_) if self.seen > self.frames_wanted.unwrap_or(0) + 5 => {}
-            Some(n) => {
-                if let Some(cpu) = frame.info().cpu_usage {
-                    self.samples.push(cpu * 1000.0);
-                }
-                let rows = w.table.visible.len().max(1);
-                w.table.scroll_to = Some((self.seen * 37) % rows);
-                if self.seen >= n + 5 {
-                    let mut s: Vec<f32> = self.samples.iter().skip(5).copied().collect();
-                    s.sort_by(f32::total_cmp);
-                    let mean = s.iter().sum::<f32>() / s.len().max(1) as f32;
-                    let p95 = s.get(s.len() * 95 / 100).copied().unwrap_or_default();
-                    eprintln!(
-                        "portsleuth-probe frames {} rows {} cpu-ms-per-frame mean {mean:.2} p95 {p95:.2}",
-                        s.len(),
-                        w.table.rows.len()
-                    );
-                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-                } else {
-                    ctx.request_repaint();
-                }
-            }
-        }
+/// The knowledge base as the window gets it: loaded, or the built-in one with the reason the
+/// user's folders could not be used.
+fn knowledge(options: &mut GuiOptions) -> (Knowledge, Option<String>) {
+    let loaded = match options.knowledge.take() {
+        Some(job) => job.wait(|_| {}),
+        None => Some(Knowledge::load(&options.kb_dirs)),
+    };
+    match loaded {
+        Some(Ok(k)) => (k, None),
+        Some(Err(e)) => (Knowledge::builtin(), Some(e.to_string())),
+        None => (
+            Knowledge::builtin(),
+            Some("the knowledge base could not be loaded".into()),
+        ),
     }
 }
 
 impl PortSleuthApp {
     pub fn new(ctx: &egui::Context, mut options: GuiOptions) -> Self {
-        let engine = options
-            .engine
-            .take()
-            .and_then(|loading| loading.join().ok())
-            .unwrap_or_else(|| Engine::load(options.kb_dirs.clone()));
+        let (knowledge, kb_problem) = knowledge(&mut options);
         let (mut settings, settings_problem) = Settings::load(options.settings_path.as_deref());
         if let Some(theme) = options.theme {
             settings.theme = theme;
         }
         let repaint_ctx = ctx.clone();
-        let repaint: Repaint = Arc::new(move || repaint_ctx.request_repaint());
-        let mut wizard = Wizard::new(engine, &settings, repaint);
-        if let Some((text, note)) = options.text {
-            wizard.set_text(text, note);
+        let wake: Wake = Arc::new(move || repaint_ctx.request_repaint());
+        let engine = Engine {
+            knowledge: Arc::new(knowledge),
+            machine: options.machine.take().unwrap_or_else(|| Arc::new(LiveMachine)),
+        };
+        let mut wizard = Wizard::new(engine, settings.format, settings.redact, Arc::clone(&wake));
+        if let Some(writer) = options.writer.take() {
+            wizard.report.set_writer(writer);
         }
-        if let Some(snapshot) = options.snapshot {
+        if let Some(text) = options.text.take() {
+            wizard.start_with(text);
+        }
+        if let Some(snapshot) = options.snapshot.take() {
             wizard.use_snapshot(snapshot);
         }
-        if let Some(problem) = settings_problem {
-            wizard.notice.get_or_insert(super::wizard::Notice {
-                error: false,
-                words: format!("Settings: {problem}"),
-            });
+        for problem in [kb_problem.map(|p| format!("Rule folders: {p}")), settings_problem.map(|p| format!("Settings: {p}"))].into_iter().flatten() {
+            if wizard.notice().is_none() {
+                wizard.set_notice(Notice::info(problem));
+            }
         }
         style::apply(ctx, settings.theme);
         PortSleuthApp {
@@ -140,6 +106,8 @@ impl PortSleuthApp {
             saved: settings.clone(),
             settings,
             settings_path: options.settings_path,
+            saving_settings: None,
+            wake,
             dragging: false,
             probe: Probe::from_env().inspect(|_| {
                 eprintln!("portsleuth-probe app-ready-unix-ms {}", unix_ms());
@@ -151,6 +119,7 @@ impl PortSleuthApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.wizard.poll();
+        self.poll_settings();
         let mut commands = self.take_input(&ctx);
 
         egui::Panel::top("title").show(ui, |ui| {
@@ -163,7 +132,7 @@ impl PortSleuthApp {
                 commands.extend(pages::rail::show(ui, &self.wizard));
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(notice) = self.wizard.notice.clone() {
+            if let Some(notice) = self.wizard.notice().cloned() {
                 if style::notice(ui, &notice, true) {
                     commands.push(Command::DismissNotice);
                 }
@@ -180,10 +149,10 @@ impl PortSleuthApp {
         for c in commands {
             self.wizard.apply(c);
         }
-        if let Some(text) = self.wizard.clipboard.take() {
+        if let Some(text) = self.wizard.take_clipboard() {
             ctx.copy_text(text);
         }
-        if self.wizard.quit {
+        if self.wizard.wants_to_quit() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
         self.remember(&ctx);
@@ -227,13 +196,14 @@ impl PortSleuthApp {
     /// Keyboard shortcuts, dropped files and pastes the text box should not take.
     fn take_input(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let mut commands = Vec::new();
-        let dialog_open =
-            self.wizard.fix.confirm.is_some() || self.wizard.save.confirm_replace.is_some();
+        let dialog_open = self.wizard.fix.confirmation().is_some()
+            || self.wizard.report.confirm_replace.is_some();
+        let has_case = self.wizard.case().is_some();
         ctx.input_mut(|i| {
             if !dialog_open && i.consume_shortcut(&SCAN_SHORTCUT) {
                 commands.extend(self.wizard.next_step());
             }
-            if !dialog_open && i.consume_shortcut(&SAVE_SHORTCUT) && self.wizard.report.is_some() {
+            if !dialog_open && i.consume_shortcut(&SAVE_SHORTCUT) && has_case {
                 commands.push(Command::GoTo(Step::Report));
                 commands.push(Command::SaveWithDialog);
             }
@@ -256,16 +226,14 @@ impl PortSleuthApp {
         // A paste goes to the text box when it has focus and stays small; otherwise (the Paste
         // button, a paste elsewhere on the Describe page, or a huge paste) the wizard takes it.
         let text_focused = ctx.memory(|m| m.has_focus(pages::describe::text_id()));
-        let on_describe = self.wizard.step == Step::Describe;
+        let on_describe = self.wizard.step() == Step::Describe;
         let limit = super::wizard::EDIT_LIMIT;
-        let current = self.wizard.text.len();
+        let current = self.wizard.describe.text.len();
+        let large = self.wizard.describe.text_is_large();
         ctx.input_mut(|i| {
             i.events.retain(|e| match e {
                 egui::Event::Paste(p)
-                    if on_describe
-                        && (!text_focused
-                            || self.wizard.text_is_large()
-                            || current + p.len() > limit) =>
+                    if on_describe && (!text_focused || large || current + p.len() > limit) =>
                 {
                     commands.push(Command::Paste(p.clone()));
                     false
@@ -281,24 +249,57 @@ impl PortSleuthApp {
         if let Some(rect) = ctx.input(|i| i.viewport().inner_rect) {
             self.settings.window = [rect.width(), rect.height()];
         }
-        self.settings.format = self.wizard.save.format;
-        self.settings.redact = self.wizard.save.redact;
+        self.settings.format = self.wizard.report.format;
+        self.settings.redact = self.wizard.report.redact;
         // Window size is saved on exit only; choices are saved when they change.
         let choices_changed = self.settings.format != self.saved.format
             || self.settings.redact != self.saved.redact
             || self.settings.theme != self.saved.theme;
-        if choices_changed {
-            self.save_settings();
+        if choices_changed && self.saving_settings.is_none() {
+            self.save_settings_in_background();
         }
     }
 
+    /// Writes the settings on a worker; a change made meanwhile is written after it.
+    fn save_settings_in_background(&mut self) {
+        let Some(path) = self.settings_path.clone() else {
+            self.saved = self.settings.clone();
+            return;
+        };
+        let settings = self.settings.clone();
+        self.saved = settings.clone();
+        self.saving_settings =
+            Job::spawn("settings", &self.wake, move |_| settings.save(&path)).ok();
+    }
+
+    fn poll_settings(&mut self) {
+        let Some(job) = &mut self.saving_settings else {
+            return;
+        };
+        match job.poll() {
+            Poll::Pending => {}
+            Poll::Ready(result) => {
+                self.saving_settings = None;
+                if let Err(e) = result {
+                    self.wizard.set_notice(Notice::problem(format!(
+                        "Could not save your settings: {e}"
+                    )));
+                }
+            }
+            Poll::Lost => self.saving_settings = None,
+        }
+    }
+
+    /// Saves the settings now, waiting for a save under way first (on exit, and in tests).
     pub fn save_settings(&mut self) {
+        if let Some(job) = self.saving_settings.take() {
+            let _ = job.wait(|_| {});
+        }
         if let Some(path) = &self.settings_path {
             if let Err(e) = self.settings.save(path) {
-                self.wizard.notice = Some(super::wizard::Notice {
-                    error: true,
-                    words: format!("Could not save your settings: {e:#}"),
-                });
+                self.wizard.set_notice(Notice::problem(format!(
+                    "Could not save your settings: {e}"
+                )));
             }
         }
         self.saved = self.settings.clone();

@@ -1,16 +1,15 @@
 //! The desktop wizard (egui/eframe, glow renderer): Describe → Scan → Diagnosis → Fix →
-//! Report. A thin shell: it calls the same engine, scanner, fixer and renderers as the CLI and
-//! decides nothing of its own. Drawing never waits: scans, fixes and file dialogs run on worker
-//! threads ([`jobs`]).
+//! Report. A thin shell over the session: it calls the same knowledge, scanner, fixer and
+//! renderers as the CLI and decides nothing of its own. Drawing never waits: scans, fixes,
+//! file reads, saves and settings writes run as [`crate::jobs::Job`]s.
 
 pub mod app;
+pub mod dev;
 pub mod examples;
-pub mod jobs;
 pub mod pages;
 pub mod settings;
-pub mod sockets;
 pub mod style;
-pub mod tour;
+pub mod table;
 pub mod wizard;
 
 pub use app::{GuiOptions, PortSleuthApp};
@@ -22,19 +21,19 @@ use std::sync::Arc;
 pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// Opens the wizard and returns when its window closes.
-pub fn run(mut options: GuiOptions, tour: Option<tour::Tour>) -> anyhow::Result<()> {
+pub fn run(mut options: GuiOptions, tour: Option<dev::tour::Tour>) -> anyhow::Result<()> {
     if std::env::var_os("PORTSLEUTH_PROBE").is_some() {
         eprintln!(
             "portsleuth-probe window-requested-unix-ms {}",
-            app::unix_ms()
+            dev::probe::unix_ms()
         );
     }
     // The knowledge base loads while the window and its OpenGL context are created.
     let kb_dirs = options.kb_dirs.clone();
-    options.engine = std::thread::Builder::new()
-        .name("portsleuth-engine".into())
-        .spawn(move || wizard::Engine::load(kb_dirs))
-        .ok();
+    options.knowledge = crate::jobs::Job::spawn("knowledge", &crate::jobs::no_wake(), move |_| {
+        crate::session::Knowledge::load(&kb_dirs)
+    })
+    .ok();
     let (settings, _) = settings::Settings::load(options.settings_path.as_deref());
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("PortSleuth")
@@ -56,11 +55,14 @@ pub fn run(mut options: GuiOptions, tour: Option<tour::Tour>) -> anyhow::Result<
         native,
         Box::new(move |cc| {
             if std::env::var_os("PORTSLEUTH_PROBE").is_some() {
-                eprintln!("portsleuth-probe window-ready-unix-ms {}", app::unix_ms());
+                eprintln!(
+                    "portsleuth-probe window-ready-unix-ms {}",
+                    dev::probe::unix_ms()
+                );
             }
             let app = PortSleuthApp::new(&cc.egui_ctx, options);
             Ok(match tour {
-                Some(t) => Box::new(tour::Touring::new(app, t)),
+                Some(t) => Box::new(dev::tour::Touring::new(app, t)),
                 None => Box::new(app),
             })
         }),

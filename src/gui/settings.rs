@@ -2,8 +2,9 @@
 //! Kept in one small JSON file, written atomically; a missing or damaged file gives the
 //! defaults (and the damage is said once, never fatal).
 
-use crate::cli::Format;
-use crate::files::write_atomic;
+use crate::report::Format;
+use crate::session::files::write_atomic;
+use crate::session::SessionError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -74,11 +75,14 @@ impl Settings {
         }
     }
 
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+    pub fn save(&self, path: &Path) -> Result<(), SessionError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(dir).map_err(|e| SessionError::Write {
+                path: dir.display().to_string(),
+                reason: e.to_string(),
+            })?;
         }
-        let json = serde_json::to_vec_pretty(self)?;
+        let json = serde_json::to_vec_pretty(self).map_err(|e| SessionError::Internal(e.to_string()))?;
         write_atomic(path, &json)
     }
 }

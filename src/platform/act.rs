@@ -2,8 +2,27 @@
 //! command, opening a web page. The only code that changes anything; it is called after the
 //! target was re-checked (`engine::fixing::check_target`) and confirmed.
 
-use std::process::Command;
+use super::runner::{self, RunError};
 use std::time::Duration;
+
+/// Why an action could not be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActError {
+    #[error("cannot open PID {pid}: {reason}")]
+    CannotOpen { pid: u32, reason: String },
+    #[error("PID {pid} changed while it was being stopped; nothing was signalled")]
+    Changed { pid: u32 },
+    #[error("stopping PID {pid} needs administrator rights: run the same command with sudo")]
+    Denied { pid: u32 },
+    #[error("cannot signal PID {pid}: {reason}")]
+    Signal { pid: u32, reason: String },
+    #[error("PID {pid} did not exit even when forced")]
+    Survived { pid: u32 },
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("{0}")]
+    Elevate(String),
+}
 
 /// How a process was stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,18 +61,16 @@ pub fn stop_process_commands(pid: u32, timeout: Duration) -> Vec<String> {
 pub fn stop_process(
     pid: u32,
     timeout: Duration,
-    still_same: impl Fn() -> bool,
-) -> Result<Stopped, String> {
+    still_same: &dyn Fn() -> bool,
+) -> Result<Stopped, ActError> {
     use rustix::event::{poll, PollFd, PollFlags, Timespec};
     use rustix::process::{pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
-    let raw = i32::try_from(pid).map_err(|_| format!("PID {pid} is out of range"))?;
-    let pid_t = Pid::from_raw(raw).ok_or_else(|| format!("PID {pid} is not a process"))?;
-    let fd = pidfd_open(pid_t, PidfdFlags::empty())
-        .map_err(|e| format!("cannot open PID {pid}: {e}"))?;
+    let cannot_open = |reason: String| ActError::CannotOpen { pid, reason };
+    let raw = i32::try_from(pid).map_err(|_| cannot_open("out of range".into()))?;
+    let pid_t = Pid::from_raw(raw).ok_or_else(|| cannot_open("not a process".into()))?;
+    let fd = pidfd_open(pid_t, PidfdFlags::empty()).map_err(|e| cannot_open(e.to_string()))?;
     if !still_same() {
-        return Err(format!(
-            "PID {pid} changed while it was being stopped; nothing was signalled"
-        ));
+        return Err(ActError::Changed { pid });
     }
     let exited_within = |d: Duration| -> bool {
         let ts = Timespec {
@@ -64,25 +81,25 @@ pub fn stop_process(
         matches!(poll(&mut fds, Some(&ts)), Ok(n) if n > 0)
     };
     pidfd_send_signal(&fd, Signal::TERM)
-        .map_err(|e| denied(pid, e.raw_os_error(), &e.to_string()))?;
+        .map_err(|e| denied(pid, e.raw_os_error(), e.to_string()))?;
     if exited_within(timeout) {
         return Ok(Stopped::Gracefully);
     }
     pidfd_send_signal(&fd, Signal::KILL)
-        .map_err(|e| denied(pid, e.raw_os_error(), &e.to_string()))?;
+        .map_err(|e| denied(pid, e.raw_os_error(), e.to_string()))?;
     if exited_within(Duration::from_secs(5)) {
         Ok(Stopped::Forced)
     } else {
-        Err(format!("PID {pid} did not exit even after SIGKILL"))
+        Err(ActError::Survived { pid })
     }
 }
 
 #[cfg(target_os = "linux")]
-fn denied(pid: u32, errno: i32, text: &str) -> String {
+fn denied(pid: u32, errno: i32, reason: String) -> ActError {
     if errno == 1 {
-        format!("stopping PID {pid} needs administrator rights: run the same command with sudo")
+        ActError::Denied { pid }
     } else {
-        format!("cannot signal PID {pid}: {text}")
+        ActError::Signal { pid, reason }
     }
 }
 
@@ -90,12 +107,10 @@ fn denied(pid: u32, errno: i32, text: &str) -> String {
 pub fn stop_process(
     pid: u32,
     timeout: Duration,
-    still_same: impl Fn() -> bool,
-) -> Result<Stopped, String> {
+    still_same: &dyn Fn() -> bool,
+) -> Result<Stopped, ActError> {
     if !still_same() {
-        return Err(format!(
-            "PID {pid} changed while it was being stopped; nothing was signalled"
-        ));
+        return Err(ActError::Changed { pid });
     }
     let (polite, force): (Vec<String>, Vec<String>) = if cfg!(windows) {
         (
@@ -113,7 +128,7 @@ pub fn stop_process(
             vec!["kill".into(), "-KILL".into(), pid.to_string()],
         )
     };
-    let _ = run(&polite);
+    let _ = runner::run_argv(&polite);
     let deadline = std::time::Instant::now() + timeout;
     while std::time::Instant::now() < deadline {
         if !alive(pid) {
@@ -121,10 +136,10 @@ pub fn stop_process(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    run(&force)?;
+    runner::run_argv(&force)?;
     std::thread::sleep(Duration::from_millis(500));
     if alive(pid) {
-        Err(format!("PID {pid} did not exit even when forced"))
+        Err(ActError::Survived { pid })
     } else {
         Ok(Stopped::Forced)
     }
@@ -141,51 +156,13 @@ fn alive(pid: u32) -> bool {
     system.process(p).is_some()
 }
 
-/// Runs a command line (program and arguments, no shell) and returns its output, or an error
-/// that quotes what the command said.
-pub fn run(argv: &[String]) -> Result<String, String> {
-    let (program, args) = argv.split_first().ok_or("empty command")?;
-    let mut cmd = Command::new(program);
-    cmd.args(args).env("LC_ALL", "C");
-    #[cfg(target_os = "linux")]
-    cmd.env("DEBIAN_FRONTEND", "noninteractive");
-    #[cfg(windows)]
-    {
-        // CREATE_NO_WINDOW: the GUI must not flash a console for each command it runs.
-        use std::os::windows::process::CommandExt;
-        cmd.creation_flags(0x0800_0000);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-    .trim()
-    .to_owned();
-    if out.status.success() {
-        Ok(text)
-    } else {
-        let last = text
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
-        Err(format!(
-            "`{}` failed ({}): {last}",
-            argv.join(" "),
-            out.status
-        ))
-    }
-}
-
 /// Starts `exe args` again with administrator rights (Windows: the UAC prompt). Returns once
 /// the new process started; the caller then closes.
-pub fn start_elevated(exe: &std::path::Path, args: &[String]) -> Result<(), String> {
+pub fn start_elevated(exe: &std::path::Path, args: &[String]) -> Result<(), ActError> {
     if !cfg!(windows) {
-        return Err("start PortSleuth with sudo to run it as root".into());
+        return Err(ActError::Elevate(
+            "start PortSleuth with sudo to run it as root".into(),
+        ));
     }
     // PowerShell single quotes take everything literally but a doubled quote; each argument is
     // also wrapped in double quotes for the new process's command line.
@@ -199,7 +176,7 @@ pub fn start_elevated(exe: &std::path::Path, args: &[String]) -> Result<(), Stri
         "Start-Process -FilePath {} -Verb RunAs -ArgumentList {arg_list}",
         quote(&exe.display().to_string())
     );
-    run(&[
+    runner::run_argv(&[
         "powershell".into(),
         "-NoProfile".into(),
         "-NonInteractive".into(),
@@ -207,12 +184,7 @@ pub fn start_elevated(exe: &std::path::Path, args: &[String]) -> Result<(), Stri
         script,
     ])
     .map(|_| ())
-}
-
-/// Whether a program can be found on PATH.
-pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    .map_err(ActError::from)
 }
 
 /// The command that opens a web page in the user's browser.

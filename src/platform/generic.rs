@@ -10,7 +10,6 @@ use crate::engine::snapshot::{HttpSysRegistration, PortRange, Warning};
 #[cfg(not(target_os = "macos"))]
 use crate::engine::snapshot::{Process, Product, Service, Socket};
 use netstat2::{AddressFamilyFlags, ProtocolFlags};
-use std::process::Command;
 use std::sync::OnceLock;
 
 pub const ELEVATE_HINT: &str =
@@ -22,11 +21,8 @@ pub(crate) fn effective_uid() -> Option<u32> {
     static UID: OnceLock<Option<u32>> = OnceLock::new();
     *UID.get_or_init(|| {
         // The full path: run as root, PortSleuth must not pick up an `id` from a user's PATH.
-        let out = Command::new("/usr/bin/id").arg("-u").output().ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+        let out = super::runner::run("/usr/bin/id", &["-u"]).ok()?;
+        out.stdout.trim().parse().ok()
     })
 }
 

@@ -2,7 +2,7 @@
 //! available, owners from the `/proc/*/fd` inode walk, services from cgroups and systemd,
 //! products from dpkg or rpm.
 
-use super::procfs::{self, SocketUnit};
+use super::parse::procfs::{self, SocketUnit};
 use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
 use crate::engine::snapshot::{
     HttpSysRegistration, PortRange, Process, Product, Service, ServiceManager, Socket, Transport,
@@ -10,7 +10,7 @@ use crate::engine::snapshot::{
 };
 use netstat2::{AddressFamilyFlags, ProtocolFlags};
 use std::collections::{HashMap, HashSet};
-use std::process::Command;
+
 
 pub const ELEVATE_HINT: &str =
     "Run it with sudo (sudo portsleuth …) to see every process's sockets.";
@@ -453,12 +453,5 @@ fn dpkg_owners(paths: &[String]) -> Option<HashMap<String, String>> {
 
 /// Runs a command and returns its standard output when it succeeds.
 fn run(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program)
-        .args(args)
-        .env("LC_ALL", "C")
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    super::runner::run(program, args).ok().map(|o| o.stdout)
 }

@@ -6,11 +6,11 @@
 //! `macos_text`. It never changes launchd's state; it only lists and prints.
 
 use super::generic::effective_uid;
-use super::macos_text::{self, LaunchdJob};
+use super::parse::macos_text::{self, LaunchdJob};
 use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
 use crate::engine::snapshot::{Process, Product, Service, ServiceManager, Socket, Warning};
 use std::collections::BTreeMap;
-use std::process::Command;
+
 
 pub(crate) use super::generic::{is_elevated, windows_specials, ELEVATE_HINT};
 
@@ -182,19 +182,7 @@ fn read_info_plist(bundle: &str) -> Result<BTreeMap<String, String>, String> {
 
 /// Runs a tool and returns its standard output, or why it failed in words for a warning.
 fn run(program: &str, args: &[&str]) -> Result<String, String> {
-    let shown = || format!("{program} {}", args.join(" "));
-    let out = Command::new(program)
-        .args(args)
-        .env("LC_ALL", "C")
-        .output()
-        .map_err(|e| format!("{} could not be started ({e})", shown()))?;
-    if out.status.success() {
-        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let said = stderr.lines().map(str::trim).find(|l| !l.is_empty());
-    Err(match said {
-        Some(said) => format!("{} failed: {said}", shown()),
-        None => format!("{} failed ({})", shown(), out.status),
-    })
+    super::runner::run(program, args)
+        .map(|o| o.stdout)
+        .map_err(|e| e.to_string())
 }

@@ -1,15 +1,16 @@
 //! The seam between PortSleuth and the operating system: the only code that looks at the
-//! machine.
+//! machine or changes it.
 //!
-//! [`scan`] yields a [`Snapshot`]; each OS has one module behind `cfg` with the same functions.
-//! What the OS prints is parsed by pure functions ([`procfs`], [`windows_text`]) tested with
-//! captured fixtures on every OS. Scans report progress, can be cancelled, and never abort on
-//! one unreadable process: what could not be seen becomes a warning in the snapshot.
+//! The rest of PortSleuth sees the machine through [`Machine`]: a scan that yields a
+//! [`Snapshot`], a fresh look at one process, and the few acts a fix may perform. [`LiveMachine`]
+//! is the real one; tests of the wizard alone put a fake machine behind the same trait. Each OS
+//! has one module behind `cfg` with the same functions; what the OS prints is parsed by pure
+//! functions under [`parse`], tested with captured fixtures on every OS; every other program
+//! is run through [`runner`]. Scans report progress, can be cancelled, and never abort on one
+//! unreadable process: what could not be seen becomes a warning in the snapshot.
 
-pub mod macos_text;
-pub mod pe_version;
-pub mod procfs;
-pub mod windows_text;
+pub mod parse;
+pub mod runner;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -35,12 +36,13 @@ use generic as os;
 pub mod act;
 mod processes;
 
+pub use act::{ActError, Stopped};
+pub use runner::RunError;
+
 use crate::engine::snapshot::{Snapshot, Socket, Transport, Warning, SNAPSHOT_SCHEMA};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::Arc;
 
 /// What to scan.
 #[derive(Debug, Clone, Default)]
@@ -175,7 +177,7 @@ pub fn scan(
     let (excluded_ranges, http_sys) = os::windows_specials(&mut warnings);
     Ok(Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
-        taken_at: crate::files::now_rfc3339(),
+        taken_at: crate::clock::now_rfc3339(),
         host,
         limited_to_ports: options.ports.clone(),
         socket_source,
@@ -250,55 +252,85 @@ fn addr_string(ip: IpAddr) -> String {
     }
 }
 
-/// A message from a scan running on a worker thread.
-#[derive(Debug)]
-pub enum ScanEvent {
-    Progress(Progress),
-    Done(Box<Result<Snapshot, ScanError>>),
+/// A scan on a worker thread: progress as it goes, the snapshot at the end.
+pub type ScanJob = crate::jobs::Job<Result<Snapshot, ScanError>, Progress>;
+
+/// Starts a scan of `machine` on a worker thread; `wake` runs whenever it has news.
+pub fn start_scan(
+    machine: std::sync::Arc<dyn Machine>,
+    options: ScanOptions,
+    wake: &crate::jobs::Wake,
+) -> std::io::Result<ScanJob> {
+    crate::jobs::Job::spawn("scan", wake, move |worker| {
+        machine.scan(&options, &mut |p| worker.progress(p), worker.cancel_flag())
+    })
 }
 
-/// A scan on a named worker thread, with progress and cancellation, for the GUI and the CLI.
-pub struct ScanJob {
-    pub events: mpsc::Receiver<ScanEvent>,
-    cancel: Arc<AtomicBool>,
+/// What PortSleuth needs of a machine: to look at it, and to act on it. The session, the fix
+/// and the wizard take a `Machine`, so the wizard can be tested on a fake one.
+pub trait Machine: Send + Sync {
+    /// Scans sockets, their owners, services and products.
+    fn scan(
+        &self,
+        options: &ScanOptions,
+        progress: &mut dyn FnMut(Progress),
+        cancel: &AtomicBool,
+    ) -> Result<Snapshot, ScanError>;
+    /// The process running now with this PID, read fresh (for re-checks before acting).
+    fn process_now(&self, pid: u32) -> Option<crate::engine::snapshot::Process>;
+    /// Whether PortSleuth runs as administrator / root.
+    fn is_elevated(&self) -> bool;
+    /// Stops `pid`, politely first, by force after `grace`; `still_same` is asked once the
+    /// process is pinned whether it is still the planned one.
+    fn stop_process(
+        &self,
+        pid: u32,
+        grace: std::time::Duration,
+        still_same: &dyn Fn() -> bool,
+    ) -> Result<Stopped, ActError>;
+    /// Runs a service manager's, package manager's or uninstaller's command (no shell).
+    fn run(&self, argv: &[String]) -> Result<String, RunError>;
+    /// Whether a program is on PATH (which package manager a fix can use).
+    fn on_path(&self, program: &str) -> bool;
 }
 
-impl ScanJob {
-    /// Starts a scan; `on_event` runs after each message is sent (the GUI asks for a repaint).
-    pub fn start(
-        options: ScanOptions,
-        on_event: impl Fn() + Send + 'static,
-    ) -> std::io::Result<Self> {
-        let (tx, events) = mpsc::channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&cancel);
-        std::thread::Builder::new()
-            .name("portsleuth-scan".into())
-            .spawn(move || {
-                let mut progress = |p: Progress| {
-                    let _ = tx.send(ScanEvent::Progress(p));
-                    on_event();
-                };
-                let result = scan(&options, &mut progress, &flag);
-                let _ = tx.send(ScanEvent::Done(Box::new(result)));
-                on_event();
-            })?;
-        Ok(Self { events, cancel })
+/// The machine PortSleuth runs on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LiveMachine;
+
+impl Machine for LiveMachine {
+    fn scan(
+        &self,
+        options: &ScanOptions,
+        progress: &mut dyn FnMut(Progress),
+        cancel: &AtomicBool,
+    ) -> Result<Snapshot, ScanError> {
+        scan(options, progress, cancel)
     }
 
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
+    fn process_now(&self, pid: u32) -> Option<crate::engine::snapshot::Process> {
+        process_now(pid)
     }
 
-    /// Waits for the result, passing progress to `progress`.
-    pub fn wait(self, mut progress: impl FnMut(Progress)) -> Result<Snapshot, ScanError> {
-        for event in self.events.iter() {
-            match event {
-                ScanEvent::Progress(p) => progress(p),
-                ScanEvent::Done(result) => return *result,
-            }
-        }
-        Err(ScanError::Cancelled)
+    fn is_elevated(&self) -> bool {
+        is_elevated()
+    }
+
+    fn stop_process(
+        &self,
+        pid: u32,
+        grace: std::time::Duration,
+        still_same: &dyn Fn() -> bool,
+    ) -> Result<Stopped, ActError> {
+        act::stop_process(pid, grace, still_same)
+    }
+
+    fn run(&self, argv: &[String]) -> Result<String, RunError> {
+        runner::run_argv(argv).map(|o| format!("{}{}", o.stdout, o.stderr).trim().to_owned())
+    }
+
+    fn on_path(&self, program: &str) -> bool {
+        runner::on_path(program)
     }
 }
 

@@ -5,26 +5,22 @@
 //!
 //! The crate denies `unsafe`, so nothing here calls the Win32 API itself: it runs Windows' own
 //! tools from `System32`, without a console window, and hands their text to the pure parsers in
-//! [`super::windows_text`]. A tool that fails or prints nothing readable becomes a warning with
+//! [`super::parse::windows_text`]. A tool that fails or prints nothing readable becomes a warning with
 //! a remedy, never an aborted scan.
 
-use super::windows_text::{self, ScService, TasklistRow, UninstallEntry};
-use super::{pe_version, Phase, RawSocket, Reporter, ScanError, ScanOptions};
+use super::parse::windows_text::{self, ScService, TasklistRow, UninstallEntry};
+use super::parse::pe_version;
+use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
 use crate::engine::snapshot::{
     HttpSysRegistration, PortRange, Process, Product, Service, ServiceManager, Socket, Transport,
     VersionInfo, Warning,
 };
 use netstat2::{AddressFamilyFlags, ProtocolFlags};
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::windows::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 pub const ELEVATE_HINT: &str = "Run PortSleuth as administrator (right-click it, Run as administrator) to see every process's sockets and executables.";
-
-/// `CREATE_NO_WINDOW`: a GUI app must not flash a console for every tool it runs.
-const CREATE_NO_WINDOW: u32 = 0x0800_0000;
 
 /// The Uninstall keys Add/Remove Programs reads: 64-bit programs, 32-bit programs, and the
 /// current user's own installs. Only the first always exists; the others are absent on
@@ -384,31 +380,11 @@ fn system_tool(tool: &str) -> PathBuf {
     PathBuf::from(root).join("System32").join(tool)
 }
 
-/// Runs a Windows tool without a console window and returns what it printed when it succeeded,
-/// or why not. Console tools print in the OEM code page; non-ASCII text may come out garbled,
-/// which the parsers tolerate (they key on ASCII labels, numbers and paths).
+/// Runs a Windows tool from System32 (no console window) and returns what it printed when it
+/// succeeded, or why not. Console tools print in the OEM code page; non-ASCII text may come out
+/// garbled, which the parsers tolerate (they key on ASCII labels, numbers and paths).
 fn run(tool: &str, args: &[&str]) -> Result<String, String> {
-    let out = Command::new(system_tool(tool))
-        .args(args)
-        .creation_flags(CREATE_NO_WINDOW)
-        .output()
-        .map_err(|e| format!("{tool} could not be started ({e})"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
-        Ok(stdout)
-    } else {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let said = stderr
-            .lines()
-            .chain(stdout.lines())
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("no message")
-            .to_owned();
-        Err(format!(
-            "{tool} {} failed ({}): {said}",
-            args.join(" "),
-            out.status
-        ))
-    }
+    super::runner::run(system_tool(tool), args)
+        .map(|o| o.stdout)
+        .map_err(|e| e.to_string())
 }

@@ -46,6 +46,18 @@ pub fn spawn_listener_with(name: &str, addr: &str, ignore_term: bool) -> Listene
 
 /// Starts `exe` (a copy of this test executable) as a listener on `addr`; returns it and its port.
 pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: bool) -> (Child, u16) {
+    // Through `sh`, a busy text file makes the shell's exec fail instead of our spawn: the
+    // child then exits without a port, and is started again.
+    for _ in 0..50 {
+        if let Some(started) = try_start_listener(exe, addr, ignore_term) {
+            return started;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the listener never printed its port");
+}
+
+fn try_start_listener(exe: &std::path::Path, addr: &str, ignore_term: bool) -> Option<(Child, u16)> {
     let mut cmd = if ignore_term {
         let mut c = Command::new("sh");
         c.args(["-c", "trap '' TERM; exec \"$0\" \"$@\""]).arg(exe);
@@ -53,8 +65,7 @@ pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: boo
     } else {
         Command::new(exe)
     };
-    let mut child = cmd
-        .args([
+    cmd.args([
             "--exact",
             "child_listener",
             "--nocapture",
@@ -63,9 +74,8 @@ pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: boo
         .env("PORTSLEUTH_TEST_LISTEN", addr)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start listener");
+        .stderr(Stdio::null());
+    let mut child = spawn_retrying(&mut cmd);
     let stdout = child.stdout.take().expect("piped stdout");
     let mut port = None;
     for line in BufReader::new(stdout).lines() {
@@ -76,7 +86,31 @@ pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: boo
             break;
         }
     }
-    (child, port.expect("the listener printed its port"))
+    match port {
+        Some(port) => Some((child, port)),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
+    }
+}
+
+/// Starts `cmd`, trying again while the kernel says "text file busy": a copy of a binary made
+/// by one test thread can still be open for writing in a child another thread is forking at
+/// that moment, until that child execs.
+pub fn spawn_retrying(cmd: &mut Command) -> Child {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Ok(child) => return child,
+            Err(e) if e.raw_os_error() == Some(26) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("start listener: {e}"),
+        }
+    }
 }
 
 /// The body of the child: binds, reports the port, then waits for stdin to close.
@@ -105,7 +139,7 @@ pub fn child_listener_main() {
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| portsleuth::platform::procfs::effective_uid(&s))
+        .and_then(|s| portsleuth::platform::parse::procfs::effective_uid(&s))
         == Some(0)
 }
 

@@ -1,9 +1,10 @@
 //! Step 1: the pasted error and, beside it, what PortSleuth read from it.
 
 use super::primary;
-use crate::engine::symptoms::{CodeKind, Symptoms};
+use crate::engine::reader::{CodeKind, Symptoms};
 use crate::gui::style;
-use crate::gui::wizard::{human_bytes, Command, Wizard, EDIT_LIMIT, PREVIEW_BYTES};
+use crate::gui::wizard::{Command, Wizard, EDIT_LIMIT, PREVIEW_BYTES};
+use crate::report::words::{human_bytes, side_sentence};
 use egui::RichText;
 
 pub fn text_id() -> egui::Id {
@@ -71,7 +72,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
         {
             commands.push(Command::ClearText);
         }
-        if let Some(note) = &w.note {
+        if let Some(note) = &w.describe.note {
             ui.label(RichText::new(note).small().weak());
         }
         label.id
@@ -105,7 +106,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
 
 /// Selects the words a piece of evidence points at, once, and scrolls them into view.
 fn apply_highlight(ui: &mut egui::Ui, w: &Wizard, text: &str) {
-    let Some(span) = w.highlight else { return };
+    let Some(span) = w.describe.highlight else { return };
     let applied = egui::Id::unique("portsleuth-applied-highlight");
     let last: Option<(usize, usize)> = ui.data(|d| d.get_temp(applied));
     if last == Some((span.start, span.end)) || span.end > text.len() {
@@ -145,7 +146,7 @@ fn large_text(ui: &mut egui::Ui, text: &str) {
 fn what_was_read(ui: &mut egui::Ui, w: &Wizard, empty: bool) {
     ui.heading("What PortSleuth read");
     ui.add_space(4.0);
-    let s: &Symptoms = &w.symptoms;
+    let s: &Symptoms = &w.describe.symptoms;
     if empty {
         ui.label("Nothing yet. Paste the error, open a file, drop one on the window, or pick one of the Examples.");
         return;
@@ -172,7 +173,7 @@ fn what_was_read(ui: &mut egui::Ui, w: &Wizard, empty: bool) {
                 row_label(ui, "Port");
                 ui.vertical(|ui| {
                     for p in &s.ports {
-                        let mut words = format!("{} \u{2013} {}", p.port, side_words(p.side));
+                        let mut words = format!("{} \u{2013} {}", p.port, side_sentence(p.side));
                         if let Some(proto) = &p.protocol {
                             words.push_str(&format!(", {proto}"));
                         }
@@ -252,7 +253,7 @@ fn what_was_read(ui: &mut egui::Ui, w: &Wizard, empty: bool) {
                 seen.push(c.condition);
                 ui.label(format!(
                     "\u{2022} {}",
-                    crate::engine::diagnosis::describe_condition(c.condition)
+                    c.condition.describe()
                 ))
                 .on_hover_text(format!("from {}", c.from));
             }
@@ -279,13 +280,4 @@ fn list_row<'a>(ui: &mut egui::Ui, title: &str, values: impl Iterator<Item = &'a
         }
     });
     ui.end_row();
-}
-
-fn side_words(side: crate::engine::kb::PortSide) -> &'static str {
-    use crate::engine::kb::PortSide;
-    match side {
-        PortSide::Local => "a program here could not listen on it",
-        PortSide::Remote => "the port the client connected to",
-        PortSide::Unknown => "named in the text",
-    }
 }

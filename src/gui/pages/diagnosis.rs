@@ -1,14 +1,14 @@
 //! Step 3: the causes, best first, each with its evidence, and what was ruled out and why.
 
 use super::primary;
-use crate::engine::diagnosis::{EvidenceSource, Finding};
+use crate::engine::diagnose::{EvidenceSource, Finding};
 use crate::gui::style;
 use crate::gui::wizard::{Command, Step, Wizard};
 use egui::RichText;
 
 pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     let mut commands = Vec::new();
-    let Some(report) = &w.report else {
+    let Some(report) = w.case() else {
         return commands;
     };
     ui.horizontal(|ui| {
@@ -25,7 +25,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
             }
         });
     });
-    if w.report_stale {
+    if w.case_stale() {
         ui.horizontal(|ui| {
             ui.label(
                 RichText::new("The error text changed after this diagnosis.")
@@ -120,7 +120,7 @@ fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
                         }
                     }
                     let in_table = (e.port.is_some() || e.pid.is_some())
-                        && w.snapshot.is_some()
+                        && w.snapshot().is_some()
                         && e.source == EvidenceSource::Scan;
                     if in_table
                         && ui

@@ -3,15 +3,14 @@
 
 use super::primary;
 use crate::engine::fixing::{ActionRecord, Outcome};
-use crate::engine::kb::ActionKind;
-use crate::engine::report::action_line;
 use crate::gui::style;
-use crate::gui::wizard::{outcome_words, Command, Step, Wizard};
+use crate::gui::wizard::{Command, Step, Wizard};
+use crate::report::words::{action_line, count, outcome_heading, percent, what_happens};
 use egui::RichText;
 
 pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     let mut commands = Vec::new();
-    let Some(report) = &w.report else {
+    let Some(report) = w.case() else {
         return commands;
     };
     ui.heading("Fix");
@@ -59,7 +58,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
             ui.add(egui::Label::new(format!("{}. {s}", n + 1)).wrap());
         }
     }
-    let busy = w.fix.busy.is_some() || w.fix.confirm.is_some();
+    let busy = w.fix.busy() || w.fix.confirmation().is_some();
     for a in &f.actions {
         ui.horizontal(|ui| {
             let run = ui
@@ -83,7 +82,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     for why in &f.withheld {
         ui.label(RichText::new(format!("Not offered: {why}")).color(style::warn(ui)));
     }
-    if let Some((words, _)) = &w.fix.busy {
+    if let Some(words) = w.fix.busy_words() {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(words);
@@ -112,25 +111,14 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     commands
 }
 
-fn finding_words(i: usize, f: &crate::engine::diagnosis::Finding) -> String {
+fn finding_words(i: usize, f: &crate::engine::diagnose::Finding) -> String {
     format!(
-        "{}. {} ({:.0}%, {} action{})",
+        "{}. {} ({}%, {})",
         i + 1,
         f.title,
-        f.confidence * 100.0,
-        f.actions.len(),
-        if f.actions.len() == 1 { "" } else { "s" }
+        percent(f.confidence),
+        count(f.actions.len(), "action", "actions")
     )
-}
-
-fn what_happens(kind: ActionKind) -> &'static str {
-    match kind {
-        ActionKind::StopProcess => "Asks the process to exit, and stops it by force if it does not; then re-scans the port. You confirm first.",
-        ActionKind::StopService => "Stops the service through the service manager; then re-scans the port. You confirm first.",
-        ActionKind::DisableService => "Stops the service and sets it not to start again; then re-scans the port. You confirm first.",
-        ActionKind::Uninstall => "Runs the product's own uninstaller; then re-scans the port. You confirm first.",
-        ActionKind::OpenReference => "Opens the article in your web browser.",
-    }
 }
 
 fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
@@ -146,7 +134,7 @@ fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.label(
-                RichText::new(format!("{}: {}", outcome_words(r.outcome), r.label))
+                RichText::new(format!("{}: {}", outcome_heading(r.outcome), r.label))
                     .strong()
                     .color(colour),
             );
@@ -176,9 +164,10 @@ fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
 /// The confirmation before anything changes: the target and the exact commands.
 pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
     let mut commands = Vec::new();
-    let Some((action, lines)) = &w.fix.confirm else {
+    let Some(prepared) = w.fix.confirmation() else {
         return commands;
     };
+    let (action, lines) = (&prepared.action, &prepared.commands);
     let modal = egui::Modal::new(egui::Id::unique("confirm-action")).show(ctx, |ui| {
         ui.set_max_width(620.0);
         ui.heading(format!("{}?", action.label));
@@ -195,7 +184,11 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
             row("Program", t.exe_name.clone());
             row("Path", t.exe.clone());
             row("PID", t.pid.map(|p| p.to_string()));
-            row("Started", t.start_time.map(crate::files::rfc3339));
+            row(
+                "Started",
+                t.start_time
+                    .map(|s| crate::clock::local(&crate::clock::rfc3339(s as i64))),
+            );
             row("Port", t.port.map(|p| p.to_string()));
             row("Service", t.service.clone());
             row("Product", t.product.clone());
@@ -237,7 +230,7 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
 /// Whether PortSleuth runs elevated, and the way to elevate where there is one.
 pub fn elevation_badge(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     let mut commands = Vec::new();
-    if w.elevated {
+    if w.elevated() == Some(true) {
         ui.label(RichText::new("Running as administrator").color(style::good(ui)));
     } else {
         if cfg!(windows)

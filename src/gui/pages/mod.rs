@@ -11,27 +11,27 @@ pub mod scan;
 use super::wizard::{Command, Step, Wizard};
 
 pub fn show(ui: &mut egui::Ui, w: &mut Wizard) -> Vec<Command> {
-    match w.step {
+    match w.step() {
         Step::Describe => {
-            let mut text = std::mem::take(&mut w.text);
+            let mut text = std::mem::take(&mut w.describe.text);
             let commands = describe::show(ui, w, &mut text);
-            w.text = text;
+            w.describe.text = text;
             commands
         }
         Step::Scan => {
-            let mut table = std::mem::take(&mut w.table);
+            let mut table = std::mem::take(&mut w.scan.table);
             let commands = scan::show(ui, w, &mut table);
-            w.table = table;
+            w.scan.table = table;
             commands
         }
         Step::Diagnosis => diagnosis::show(ui, w),
         Step::Fix => fix::show(ui, w),
         Step::Report => {
-            let mut path = std::mem::take(&mut w.save.path_text);
+            let mut path = std::mem::take(&mut w.report.path_text);
             // The preview is rendered (and cached) before the page borrows the wizard.
             let _ = w.rendered();
             let commands = report::show(ui, w, &mut path);
-            w.save.path_text = path;
+            w.report.path_text = path;
             commands
         }
     }

@@ -2,13 +2,14 @@
 //! still needs.
 
 use crate::gui::wizard::{Command, ScanStage, Step, Wizard};
+use crate::report::words::{count, percent};
 use egui::RichText;
 
 pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     let mut commands = Vec::new();
     ui.add_space(10.0);
     for step in Step::ALL {
-        let current = w.step == step;
+        let current = w.step() == step;
         let blocked = w.not_ready(step);
         let status = status(w, step);
         let title = format!("{}  {}", step.number(), step.title());
@@ -58,16 +59,16 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
 fn status(w: &Wizard, step: Step) -> String {
     match step {
         Step::Describe => {
-            if w.text.trim().is_empty() {
+            if w.describe.text.trim().is_empty() {
                 "paste the error".into()
             } else {
-                let s = &w.symptoms;
+                let s = &w.describe.symptoms;
                 let mut parts = Vec::new();
-                if let Some(p) = w.symptoms.ports_to_check().first() {
+                if let Some(p) = s.ports_to_check().first() {
                     parts.push(format!("port {p}"));
                 }
                 if !s.codes.is_empty() {
-                    parts.push(format!("{} codes", s.codes.len()));
+                    parts.push(count(s.codes.len(), "code", "codes"));
                 }
                 if parts.is_empty() {
                     "nothing recognised yet".into()
@@ -76,42 +77,43 @@ fn status(w: &Wizard, step: Step) -> String {
                 }
             }
         }
-        Step::Scan => match &w.scan {
+        Step::Scan => match &w.scan.stage {
             ScanStage::NotStarted => "not scanned".into(),
-            ScanStage::Running { .. } => "scanning…".into(),
+            ScanStage::Running(_) => "scanning…".into(),
             ScanStage::Done { .. } => w
+                .scan
                 .snapshot
                 .as_ref()
-                .map_or(String::new(), |s| format!("{} sockets", s.sockets.len())),
+                .map_or(String::new(), |s| count(s.sockets.len(), "socket", "sockets")),
             ScanStage::Cancelled => "cancelled".into(),
             ScanStage::Failed(_) => "failed".into(),
         },
-        Step::Diagnosis => match &w.report {
+        Step::Diagnosis => match w.case() {
             None => "needs a diagnosis".into(),
-            Some(_) if w.report_stale => "text changed: diagnose again".into(),
-            Some(r) => match r.top() {
-                Some(f) => format!("{} ({:.0}%)", f.category.as_str(), f.confidence * 100.0),
+            Some(_) if w.case_stale() => "text changed: diagnose again".into(),
+            Some(c) => match c.diagnosis.findings.first() {
+                Some(f) => format!("{} ({}%)", f.category.as_str(), percent(f.confidence)),
                 None => "cause not recognised".into(),
             },
         },
-        Step::Fix => match &w.report {
+        Step::Fix => match w.case() {
             None => "needs a diagnosis".into(),
-            Some(r) if r.actions_taken.is_empty() => {
-                let n: usize = r.diagnosis.findings.iter().map(|f| f.actions.len()).sum();
+            Some(c) if c.actions_taken.is_empty() => {
+                let n: usize = c.diagnosis.findings.iter().map(|f| f.actions.len()).sum();
                 if n == 0 {
                     "no actions offered".into()
                 } else {
-                    format!("{n} actions offered")
+                    format!("{} offered", count(n, "action", "actions"))
                 }
             }
-            Some(r) => match r.actions_taken.len() {
-                1 => "1 action recorded".into(),
-                n => format!("{n} actions recorded"),
-            },
+            Some(c) => format!(
+                "{} recorded",
+                count(c.actions_taken.len(), "action", "actions")
+            ),
         },
-        Step::Report => match &w.report {
+        Step::Report => match w.case() {
             None => "needs a diagnosis".into(),
-            Some(_) => format!("{} report", w.save.format.label()),
+            Some(_) => format!("{} report", w.report.format.label()),
         },
     }
 }

@@ -1,9 +1,10 @@
 //! Step 5: the report for the ticket: a live preview in the chosen format, redaction, save
 //! (native dialog, or a typed path when no dialog can open) and copy.
 
-use crate::cli::Format;
+use crate::report::Format;
 use crate::gui::style;
-use crate::gui::wizard::{human_bytes, Command, Wizard};
+use crate::gui::wizard::{Command, Wizard};
+use crate::report::words::human_bytes;
 use egui::RichText;
 
 /// The preview shows this much; the saved file has everything.
@@ -11,7 +12,7 @@ const PREVIEW_LIMIT: usize = 96 * 1024;
 
 pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
     let mut commands = Vec::new();
-    if w.report.is_none() {
+    if w.case().is_none() {
         return commands;
     }
     ui.heading("Report for the ticket");
@@ -19,12 +20,12 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
     ui.horizontal(|ui| {
         ui.label("Format");
         for f in [Format::Html, Format::Markdown, Format::Json, Format::Text] {
-            if ui.radio(w.save.format == f, f.label()).clicked() && w.save.format != f {
+            if ui.radio(w.report.format == f, f.label()).clicked() && w.report.format != f {
                 commands.push(Command::SetFormat(f));
             }
         }
         ui.separator();
-        let mut redact = w.save.redact;
+        let mut redact = w.report.redact;
         if ui
             .checkbox(&mut redact, "Redact")
             .on_hover_text("Replace account, user and host names, e-mail and IP addresses with placeholders before sharing")
@@ -36,7 +37,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
     ui.horizontal(|ui| {
         let save = ui
             .add_enabled(
-                w.save.dialog.is_none(),
+                !w.report.dialog_open(),
                 egui::Button::new(
                     RichText::new("Save report\u{2026}")
                         .strong()
@@ -51,13 +52,13 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
         if ui.button("Copy to clipboard").clicked() {
             commands.push(Command::CopyReport);
         }
-        if w.save.dialog.is_some() {
+        if w.report.dialog_open() {
             ui.spinner();
             ui.label("waiting for the file dialog\u{2026}");
         }
     });
     ui.horizontal(|ui| {
-        let label = ui.label(if w.save.no_dialog.is_some() {
+        let label = ui.label(if w.report.no_dialog.is_some() {
             "Save to"
         } else {
             "or save to"
@@ -74,14 +75,14 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
             commands.push(Command::SaveToTypedPath);
         }
     });
-    if let Some(why) = &w.save.no_dialog {
+    if let Some(why) = &w.report.no_dialog {
         ui.label(
             RichText::new(format!("{why}, so type where to save."))
                 .small()
                 .weak(),
         );
     }
-    if let Some(status) = &w.save.status {
+    if let Some(status) = &w.report.status {
         style::notice(ui, status, false);
     }
     ui.add_space(4.0);
@@ -91,7 +92,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        if w.save.format == Format::Html {
+        if w.report.format == Format::Html {
             ui.label(
                 RichText::new(
                     "The HTML file opens in any browser; its content is shown here as text.",
@@ -125,7 +126,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
 /// Asks before an existing file is replaced.
 pub fn replace_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
     let mut commands = Vec::new();
-    let Some(path) = &w.save.confirm_replace else {
+    let Some(path) = &w.report.confirm_replace else {
         return commands;
     };
     let modal = egui::Modal::new(egui::Id::unique("confirm-replace")).show(ctx, |ui| {

@@ -2,9 +2,10 @@
 //! socket with its process, service, product and user, the error's ports pinned on top.
 
 use super::primary;
-use crate::gui::sockets::{Column, SocketTable};
+use crate::gui::table::{Column, SocketTable};
 use crate::gui::style;
 use crate::gui::wizard::{Command, ScanStage, Step, Wizard};
+use crate::report::words::count;
 use crate::platform::Phase;
 use egui::RichText;
 use egui_extras::{Column as Width, TableBuilder};
@@ -21,17 +22,16 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
     let mut commands = Vec::new();
     ui.heading("Scan this machine");
     ui.add_space(4.0);
-    match &w.scan {
+    match &w.scan.stage {
         ScanStage::NotStarted => {
             ui.label("PortSleuth has not looked at this machine yet. The scan lists every listening socket and connection, the process holding it, and the service and installed product behind that process. It changes nothing.");
             if primary(ui, "Scan this machine", true).clicked() {
                 commands.push(Command::StartScan);
             }
         }
-        ScanStage::Running {
-            progress, started, ..
-        } => {
-            let (phase, fraction) = match progress {
+        ScanStage::Running(job) => {
+            let started = job.started;
+            let (phase, fraction) = match job.progress() {
                 Some(p) => {
                     let i = PHASES.iter().position(|x| *x == p.phase).unwrap_or(0);
                     let within = if p.total == 0 {
@@ -69,7 +69,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
             }
         }
         ScanStage::Done { took } => {
-            if let Some(s) = &w.snapshot {
+            if let Some(s) = &w.scan.snapshot {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(format!(
                         "{} sockets ({} listening), {} processes, {} services, {} products \u{2013} scanned in {} ms on {} ({}).",
@@ -86,8 +86,8 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
                 if !s.warnings.is_empty() {
                     egui::CollapsingHeader::new(
                         RichText::new(format!(
-                            "{} thing(s) the scan could not see",
-                            s.warnings.len()
+                            "{} the scan could not see",
+                            count(s.warnings.len(), "thing", "things")
                         ))
                         .color(style::warn(ui)),
                     )
@@ -102,7 +102,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
                     });
                 }
                 ui.horizontal(|ui| {
-                    if primary(ui, "Show the diagnosis", w.report.is_some()).clicked() {
+                    if primary(ui, "Show the diagnosis", w.case().is_some()).clicked() {
                         commands.push(Command::GoTo(Step::Diagnosis));
                     }
                     if ui.button("Scan again").clicked() {

@@ -1,0 +1,157 @@
+//! Symptom matchers as evidence: does the text show what a rule asks for, and where?
+
+use super::{Ctx, Evidence, EvidenceSource};
+use crate::engine::kb::{fold_space, strip_exe, SymptomMatcher};
+use crate::engine::model::Span;
+
+impl Ctx<'_> {
+    /// Whether a symptom matcher holds, and if so the evidence for it.
+    pub(super) fn matches(&self, m: &SymptomMatcher) -> Option<Evidence> {
+        let s = self.symptoms;
+        let text = |says: String, span: Span| {
+            Some(Evidence {
+                source: EvidenceSource::Text,
+                says,
+                span: Some(span),
+                port: None,
+                pid: None,
+            })
+        };
+        match m {
+            SymptomMatcher::Condition(c) => {
+                let hit = s.conditions.iter().find(|h| h.condition == *c)?;
+                text(
+                    format!(
+                        "\u{201C}{}\u{201D} means {}",
+                        self.quote(hit.span),
+                        c.describe()
+                    ),
+                    hit.span,
+                )
+            }
+            SymptomMatcher::Code(v) => {
+                let key = format!("hresult:0x{v:08X}");
+                let code = s.codes.iter().find(|c| c.key == key)?;
+                text(
+                    format!("{} is {}: {}", code.value, code.name, code.meaning),
+                    code.span,
+                )
+            }
+            SymptomMatcher::Winsock(n) => {
+                let key = format!("winsock:{n}");
+                let code = s.codes.iter().find(|c| c.key == key)?;
+                text(
+                    format!(
+                        "\u{201C}{}\u{201D} is Winsock {} ({}): {}",
+                        code.spelled, n, code.name, code.meaning
+                    ),
+                    code.span,
+                )
+            }
+            SymptomMatcher::Errno(name) => {
+                let key = format!("errno:{name}");
+                let code = s.codes.iter().find(|c| c.key == key)?;
+                let on = code
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                text(
+                    format!(
+                        "\u{201C}{}\u{201D} is {name}{on}: {}",
+                        code.spelled, code.meaning
+                    ),
+                    code.span,
+                )
+            }
+            SymptomMatcher::Event(id) => {
+                let e = s.events.iter().find(|e| e.id == *id)?;
+                let source = e
+                    .source
+                    .as_deref()
+                    .map(|s| format!(" from {s}"))
+                    .unwrap_or_default();
+                let meaning = e
+                    .meaning
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                text(format!("Event {id}{source}{meaning}"), e.span)
+            }
+            SymptomMatcher::Protocol(p) => {
+                let f = s.protocols.iter().find(|f| &f.value == p)?;
+                text(format!("the protocol is {}", p.to_uppercase()), f.span)
+            }
+            SymptomMatcher::Port(port) => {
+                let p = s.ports.iter().find(|p| p.port == *port)?;
+                text(
+                    format!("{} port {}", p.side.describe(p.inferred), port),
+                    p.span,
+                )
+            }
+            SymptomMatcher::Side(side) => {
+                let p = s.ports.iter().find(|p| p.side == *side)?;
+                text(
+                    format!("{} port {}", p.side.describe(p.inferred), p.port),
+                    p.span,
+                )
+            }
+            SymptomMatcher::Ssl(want) => {
+                let f = s.ssl.as_ref().filter(|f| f.value == *want)?;
+                text(
+                    format!("Secure(SSL) is {}", if f.value { "Yes" } else { "No" }),
+                    f.span,
+                )
+            }
+            SymptomMatcher::Response(re) => {
+                let f = s.responses.iter().find(|r| re.is_match(&r.value))?;
+                text(
+                    format!("the server replied \u{201C}{}\u{201D}", f.value),
+                    f.span,
+                )
+            }
+            SymptomMatcher::Text(re) => {
+                // Only the parts of a big log that the reader read closely are searched.
+                let span = s.regions.iter().find_map(|&(start, end)| {
+                    let m = re.find(self.text.get(start..end)?)?;
+                    Some(Span {
+                        start: start + m.start(),
+                        end: start + m.end(),
+                    })
+                })?;
+                text(
+                    format!("the text says \u{201C}{}\u{201D}", self.quote(span)),
+                    span,
+                )
+            }
+            SymptomMatcher::Program(name) => {
+                let f = s
+                    .programs
+                    .iter()
+                    .find(|f| strip_exe(&f.value).eq_ignore_ascii_case(name))?;
+                text(format!("the text names {}", f.value), f.span)
+            }
+            SymptomMatcher::Smtp(code) => {
+                let key = format!("smtp:{code}");
+                let c = s.codes.iter().find(|c| c.key == key)?;
+                text(
+                    format!("SMTP reply {code} ({}): {}", c.name, c.meaning),
+                    c.span,
+                )
+            }
+        }
+    }
+
+    pub(super) fn quote(&self, span: Span) -> String {
+        let end = span.end.min(self.text.len());
+        let start = span.start.min(end);
+        let raw = self.text.get(start..end).unwrap_or("");
+        let folded = fold_space(raw);
+        if folded.chars().count() > 120 {
+            folded.chars().take(117).collect::<String>() + "…"
+        } else {
+            folded
+        }
+    }
+
+}

@@ -1,0 +1,142 @@
+//! The actions a finding offers, aimed at the holder the scan found, and the ones withheld
+//! because that holder is protected.
+
+use super::{ActionTarget, CheckHit, Ctx, PlannedAction};
+use crate::engine::kb::{ActionKind, Rule};
+use crate::engine::safety::protected_reason;
+use crate::engine::snapshot::Process;
+
+impl Ctx<'_> {
+    /// because the holder is protected (with the reason).
+    pub(super) fn plan_actions(
+        &self,
+        rule: &Rule,
+        hit: Option<&CheckHit<'_>>,
+    ) -> (Vec<PlannedAction>, Vec<String>) {
+        let mut actions = Vec::new();
+        let mut withheld = Vec::new();
+        // A port http.sys holds for a program is that program's to give back: aim at it, not at
+        // System.
+        let process = hit
+            .and_then(|h| h.holder)
+            .and_then(|h| h.process)
+            .map(|p| self.behind_http_sys(p, hit.map_or(0, |h| h.port)));
+        let port = hit.map(|h| h.port);
+        let snapshot = self.snapshot;
+        let protected = process.and_then(protected_reason);
+        let aimed_at = |p: &Process| ActionTarget {
+            port,
+            pid: Some(p.pid),
+            start_time: Some(p.start_time),
+            exe: p.exe.clone(),
+            exe_name: Some(p.exe_name.clone()),
+            ..ActionTarget::default()
+        };
+        for kind in &rule.actions {
+            match (kind, process) {
+                (ActionKind::StopService | ActionKind::DisableService, Some(p)) => {
+                    for id in &p.services {
+                        let service = snapshot.and_then(|s| s.service(id));
+                        let name = service.map_or(id.as_str(), |s| s.display_name.as_str());
+                        let verb = if *kind == ActionKind::StopService {
+                            "Stop"
+                        } else {
+                            "Disable"
+                        };
+                        actions.push(PlannedAction {
+                            id: format!("{}-{}", kind.as_str(), id),
+                            kind: *kind,
+                            label: format!("{verb} service \u{2018}{name}\u{2019}"),
+                            target: ActionTarget {
+                                service: Some(id.clone()),
+                                service_manager: service
+                                    .map(|s| s.manager.as_str().to_owned()),
+                                ..aimed_at(p)
+                            },
+                            caution: None,
+                        });
+                    }
+                }
+                (ActionKind::Uninstall | ActionKind::StopProcess, Some(p))
+                    if protected.is_some() =>
+                {
+                    let verb = if *kind == ActionKind::Uninstall {
+                        "uninstall"
+                    } else {
+                        "stop"
+                    };
+                    let why = protected.as_deref().unwrap_or_default();
+                    withheld.push(format!(
+                        "PortSleuth will not {verb} {} (PID {}): {why}.",
+                        p.exe_name, p.pid
+                    ));
+                }
+                (ActionKind::Uninstall, Some(p)) => {
+                    if let Some(product) = p
+                        .product
+                        .as_deref()
+                        .and_then(|id| snapshot.and_then(|s| s.product(id)))
+                    {
+                        let name = if product.version.is_empty() {
+                            product.name.clone()
+                        } else {
+                            format!("{} {}", product.name, product.version)
+                        };
+                        actions.push(PlannedAction {
+                            id: format!("uninstall-{}", product.id),
+                            kind: ActionKind::Uninstall,
+                            label: format!("Uninstall {name}"),
+                            target: ActionTarget {
+                                product: Some(product.id.clone()),
+                                ..aimed_at(p)
+                            },
+                            caution: None,
+                        });
+                    }
+                }
+                (ActionKind::StopProcess, Some(p)) => {
+                    let caution = (!p.services.is_empty()).then(|| {
+                        format!("{} runs as a service; its service manager may start it again. Stop or disable the service instead.", p.exe_name)
+                    });
+                    actions.push(PlannedAction {
+                        id: format!("stop_process-{}", p.pid),
+                        kind: ActionKind::StopProcess,
+                        label: format!("Stop process {} (PID {})", p.exe_name, p.pid),
+                        target: aimed_at(p),
+                        caution,
+                    });
+                }
+                (ActionKind::OpenReference, _) => {
+                    if let Some((reference, url)) = rule
+                        .references
+                        .iter()
+                        .find_map(|r| r.url.as_ref().map(|u| (r, u)))
+                    {
+                        actions.push(PlannedAction {
+                            id: format!("open_reference-{}", rule.id),
+                            kind: ActionKind::OpenReference,
+                            label: format!("Open \u{2018}{}\u{2019}", reference.title),
+                            target: ActionTarget {
+                                url: Some(url.clone()),
+                                ..ActionTarget::default()
+                            },
+                            caution: None,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A service's process is stopped through its service first: the service manager would
+        // only start it again.
+        actions.sort_by_key(|a| match a.kind {
+            ActionKind::StopService => 0,
+            ActionKind::DisableService => 1,
+            ActionKind::StopProcess if a.caution.is_none() => 0,
+            ActionKind::Uninstall => 2,
+            ActionKind::StopProcess => 3,
+            ActionKind::OpenReference => 4,
+        });
+        (actions, withheld)
+    }
+}

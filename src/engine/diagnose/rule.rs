@@ -1,0 +1,200 @@
+//! Trying one rule: does the text show it, how strongly, and what does the scan say?
+//!
+//! Three phases, each its own function: the text's matchers decide whether the rule applies
+//! and gather the text evidence; boosts add or take confidence; the scan's checks confirm,
+//! adjust or refute it by looking at what holds the port. Then the finding is assembled.
+
+use super::{
+    round2, CheckHit, Ctx, Evidence, EvidenceSource, Finding, Outcome, RuledOut,
+};
+use crate::engine::kb::{Effect, Rule};
+use crate::engine::snapshot::Snapshot;
+
+/// What the scan made of a rule.
+enum ScanVerdict<'s> {
+    /// The rule stands; this hit (if any) is the holder its actions aim at.
+    Stands(Option<CheckHit<'s>>),
+    RuledOut(RuledOut),
+}
+
+impl Ctx<'_> {
+    pub(super) fn try_rule(&self, rule: &Rule) -> Outcome {
+        let Some(mut evidence) = self.text_evidence(rule) else {
+            return Outcome::NotApplicable;
+        };
+        let mut confidence = rule.base + self.boosts(rule, &mut evidence);
+        let (unverified, acted_on) = match self.snapshot {
+            None => (self.unverified(rule), None),
+            Some(snapshot) => {
+                match self.scan_checks(rule, snapshot, &mut evidence, &mut confidence) {
+                    ScanVerdict::Stands(hit) => (Vec::new(), hit),
+                    ScanVerdict::RuledOut(r) => return Outcome::RuledOut(r),
+                }
+            }
+        };
+        let (actions, withheld) = self.plan_actions(rule, acted_on.as_ref());
+        Outcome::Finding(Box::new(Finding {
+            rule_id: rule.id.clone(),
+            category: rule.category,
+            title: rule.title.clone(),
+            confidence: round2(confidence.clamp(0.01, 0.99)),
+            explanation: rule.cause.clone(),
+            steps: rule.steps.clone(),
+            evidence,
+            unverified,
+            actions,
+            withheld,
+            references: rule.references.clone(),
+        }))
+    }
+
+    /// The evidence that the rule applies to the text, or `None` when it does not: every `all`
+    /// matcher holds, at least one `any` matcher holds (when there are any), no `not` matcher.
+    fn text_evidence(&self, rule: &Rule) -> Option<Vec<Evidence>> {
+        let mut evidence = Vec::new();
+        for m in &rule.all {
+            evidence.push(self.matches(m)?);
+        }
+        if !rule.any.is_empty() {
+            let hits: Vec<Evidence> = rule.any.iter().filter_map(|m| self.matches(m)).collect();
+            if hits.is_empty() {
+                return None;
+            }
+            evidence.extend(hits);
+        }
+        if rule.not.iter().any(|m| self.matches(m).is_some()) {
+            return None;
+        }
+        Some(evidence)
+    }
+
+    /// What the rule's boosts add to its confidence; each that holds is said in its own words.
+    fn boosts(&self, rule: &Rule, evidence: &mut Vec<Evidence>) -> f64 {
+        let mut added = 0.0;
+        for boost in &rule.boosts {
+            if let Some(mut e) = self.matches(&boost.when) {
+                added += boost.add;
+                // The rule's own words say why this matters; the span still points at the text.
+                e.says.clone_from(&boost.why);
+                evidence.push(e);
+            }
+        }
+        added
+    }
+
+    /// Without a scan: what a scan would check, and what each outcome would mean.
+    fn unverified(&self, rule: &Rule) -> Vec<String> {
+        let port = self
+            .ports
+            .first()
+            .map_or("the port".to_owned(), |p| format!("port {p}"));
+        rule.checks
+            .iter()
+            .filter(|c| c.effect != Effect::Adjust)
+            .map(|check| {
+                let verdict = if check.effect == Effect::Confirm {
+                    "confirms"
+                } else {
+                    "rules this out"
+                };
+                format!(
+                    "A scan would check whether {port} is {}: that {verdict}.",
+                    check.holder.describe()
+                )
+            })
+            .collect()
+    }
+
+    /// The scan's checks: a refutation rules the rule out; confirmations raise its confidence
+    /// to theirs; adjustments add to it. A rule that needs a scan and finds no confirmation is
+    /// ruled out with what the scan showed instead.
+    fn scan_checks<'s>(
+        &self,
+        rule: &Rule,
+        snapshot: &'s Snapshot,
+        evidence: &mut Vec<Evidence>,
+        confidence: &mut f64,
+    ) -> ScanVerdict<'s> {
+        let mut confirmed: Option<f64> = None;
+        let mut acted_on: Option<CheckHit<'s>> = None;
+        for check in &rule.checks {
+            let Some(hit) = self.check_holder(snapshot, &check.holder) else {
+                continue;
+            };
+            let says = self.fill(&check.why, &hit);
+            let pid = hit.holder.and_then(|h| h.process).map(|p| p.pid);
+            match check.effect {
+                Effect::Refute => {
+                    return ScanVerdict::RuledOut(RuledOut {
+                        rule_id: rule.id.clone(),
+                        category: rule.category,
+                        title: rule.title.clone(),
+                        why: says,
+                        port: Some(hit.port),
+                        pid,
+                    })
+                }
+                Effect::Confirm => {
+                    confirmed = Some(confirmed.map_or(check.confidence, |c| c.max(check.confidence)));
+                    evidence.push(scan_evidence(says, &hit, pid));
+                    if acted_on.is_none() && hit.holder.is_some() {
+                        acted_on = Some(hit);
+                    }
+                }
+                Effect::Adjust => {
+                    *confidence += check.confidence;
+                    evidence.push(scan_evidence(says, &hit, pid));
+                }
+            }
+        }
+        match confirmed {
+            Some(c) => *confidence = confidence.max(c),
+            None if rule.needs_scan => return ScanVerdict::RuledOut(self.not_seen(rule)),
+            None => {}
+        }
+        ScanVerdict::Stands(acted_on)
+    }
+
+    /// Why a rule that needs the scan's confirmation is set aside: what it looked for.
+    fn not_seen(&self, rule: &Rule) -> RuledOut {
+        let wanted: Vec<String> = rule
+            .checks
+            .iter()
+            .filter(|c| c.effect == Effect::Confirm)
+            .map(|c| c.holder.describe())
+            .collect();
+        let ports = if self.ports.is_empty() {
+            "the text names no port to look at".to_owned()
+        } else {
+            format!(
+                "port {} is not {}",
+                super::join_ports(&self.ports),
+                wanted.join(" or ")
+            )
+        };
+        RuledOut {
+            rule_id: rule.id.clone(),
+            category: rule.category,
+            title: rule.title.clone(),
+            why: format!("The scan does not show it: {ports}."),
+            port: self.ports.first().copied(),
+            pid: None,
+        }
+    }
+}
+
+/// A check's finding on the scan: a holder seen, or a port seen free.
+fn scan_evidence(says: String, hit: &CheckHit<'_>, pid: Option<u32>) -> Evidence {
+    let source = if hit.holder.is_some() {
+        EvidenceSource::Scan
+    } else {
+        EvidenceSource::Absence
+    };
+    Evidence {
+        source,
+        says,
+        span: None,
+        port: Some(hit.port),
+        pid,
+    }
+}

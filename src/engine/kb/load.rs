@@ -1,0 +1,787 @@
+//! Validation: from the raw TOML entries to the knowledge base, one entry at a time.
+//!
+//! Every entry is read on its own, so a mistake in one (an unknown field, a bad value) skips
+//! that entry alone and is named by file and line; the rest of the file still loads. Later
+//! sources replace earlier entries with the same key, in time linear in the number of entries.
+
+use super::matchers::{is_kebab, parse_hex32, parse_holder_matcher, parse_symptom_matcher};
+use super::raw::{
+    RawBoost, RawCheck, RawCode, RawErrno, RawEvent, RawPhrase, RawProgram, RawProtocol, RawRule,
+    RawSmtp, RawWinsock,
+};
+use super::{
+    fold_space, ActionKind, Boost, Check, CodeInfo, Effect, ErrnoInfo, EventInfo, KbError,
+    KbSource, KnowledgeBase, Origin, PhraseInfo, Program, ProtocolInfo, Rule, SymptomMatcher,
+};
+use crate::engine::model::{Category, Condition, PROGRAM_KINDS};
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, HashMap};
+use toml::Spanned;
+
+/// The kinds of entry a knowledge file may hold (its top-level arrays of tables).
+const KINDS: [&str; 9] = [
+    "hresult", "winsock", "smtp", "errno", "event", "phrase", "protocol", "program", "rule",
+];
+
+/// Everything read so far, keyed so that a later entry replaces an earlier one.
+#[derive(Default)]
+struct Gathered {
+    kb: KnowledgeBase,
+    programs: BTreeMap<String, Program>,
+    rules: Vec<Rule>,
+    rule_index: HashMap<String, usize>,
+    events: BTreeMap<(u32, String), EventInfo>,
+    errno: BTreeMap<String, ErrnoInfo>,
+    phrases: BTreeMap<String, PhraseInfo>,
+    protocols: BTreeMap<String, ProtocolInfo>,
+}
+
+impl KnowledgeBase {
+    /// Reads `sources` in order, later entries replacing earlier ones with the same key.
+    /// Broken entries are skipped and returned as errors.
+    pub fn load(sources: &[KbSource]) -> (Self, Vec<KbError>) {
+        let mut all = Gathered::default();
+        let mut errors = Vec::new();
+        for source in sources {
+            all.kb.files.push(source.name.clone());
+            let lines = LineIndex::new(&source.text);
+            let tables: BTreeMap<Spanned<String>, Vec<Spanned<toml::Value>>> =
+                match toml::from_str(&source.text) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        errors.push(KbError {
+                            file: source.name.clone(),
+                            line: e.span().map(|s| lines.line_of(s.start)),
+                            message: e.message().trim().to_owned(),
+                        });
+                        continue;
+                    }
+                };
+            let mut ctx = Ctx {
+                source,
+                lines: &lines,
+                errors: &mut errors,
+                rules_here: HashMap::new(),
+            };
+            for (kind, entries) in tables {
+                let line = lines.line_of(kind.span().start);
+                let kind = kind.into_inner();
+                if !KINDS.contains(&kind.as_str()) {
+                    ctx.error(
+                        line,
+                        format!(
+                            "unknown table [[{kind}]] (known: {})",
+                            KINDS.map(|k| format!("[[{k}]]")).join(", ")
+                        ),
+                    );
+                    continue;
+                }
+                for entry in entries {
+                    ctx.entry(&kind, entry, &mut all);
+                }
+            }
+        }
+        (all.finish(), errors)
+    }
+}
+
+impl Gathered {
+    fn finish(mut self) -> KnowledgeBase {
+        let mut kb = std::mem::take(&mut self.kb);
+        kb.errno = self.errno.into_values().collect();
+        for info in self.events.into_values() {
+            kb.events.entry(info.id).or_default().push(info);
+        }
+        kb.phrases = self.phrases.into_values().collect();
+        kb.protocols = self.protocols.into_values().collect();
+        kb.programs = self.programs.into_values().collect();
+        kb.rules = self.rules;
+        kb
+    }
+
+    fn add_rule(&mut self, rule: Rule) {
+        match self.rule_index.get(&rule.id) {
+            Some(&i) => self.rules[i] = rule,
+            None => {
+                self.rule_index.insert(rule.id.clone(), self.rules.len());
+                self.rules.push(rule);
+            }
+        }
+    }
+}
+
+/// Where each line of a file starts, so that an offset's line is found by binary search.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+struct Ctx<'a> {
+    source: &'a KbSource,
+    lines: &'a LineIndex,
+    errors: &'a mut Vec<KbError>,
+    /// Rule ids defined in this file so far, with their line (a repeat is a mistake).
+    rules_here: HashMap<String, usize>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, line: usize, message: String) {
+        self.errors.push(KbError {
+            file: self.source.name.clone(),
+            line: Some(line),
+            message,
+        });
+    }
+
+    /// Reads one entry of table `kind` and adds it, or names what is wrong with it.
+    fn entry(&mut self, kind: &str, entry: Spanned<toml::Value>, all: &mut Gathered) {
+        let line = self.lines.line_of(entry.span().start);
+        let value = entry.into_inner();
+        match kind {
+            "hresult" => {
+                if let Some((code, info)) = self.typed(kind, line, value).and_then(|r| self.hresult(line, r)) {
+                    all.kb.hresults.insert(code, info);
+                }
+            }
+            "winsock" => {
+                if let Some((code, info)) = self.typed(kind, line, value).and_then(|r| self.winsock(line, r)) {
+                    all.kb.winsock.insert(code, info);
+                }
+            }
+            "smtp" => {
+                if let Some((code, info)) = self.typed(kind, line, value).and_then(|r| self.smtp(line, r)) {
+                    all.kb.smtp.insert(code, info);
+                }
+            }
+            "errno" => {
+                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.errno(line, r)) {
+                    all.errno.insert(info.name.clone(), info);
+                }
+            }
+            "event" => {
+                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.event(line, r)) {
+                    let first = info.sources.first().cloned().unwrap_or_default();
+                    all.events.insert((info.id, first.to_lowercase()), info);
+                }
+            }
+            "phrase" => {
+                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.phrase(line, r)) {
+                    all.phrases.insert(fold_space(&info.text.to_lowercase()), info);
+                }
+            }
+            "protocol" => {
+                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.protocol(line, r)) {
+                    all.protocols.insert(info.name.clone(), info);
+                }
+            }
+            "program" => {
+                if let Some(p) = self.typed(kind, line, value).and_then(|r| self.program(line, r)) {
+                    all.programs.insert(p.id.clone(), p);
+                }
+            }
+            _ => {
+                if let Some(rule) = self.typed(kind, line, value).and_then(|r| self.rule(line, r)) {
+                    if let Some(first) = self.rules_here.insert(rule.id.clone(), line) {
+                        self.error(
+                            line,
+                            format!("rule id '{}' is already used at line {first} of this file", rule.id),
+                        );
+                        return;
+                    }
+                    all.add_rule(rule);
+                }
+            }
+        }
+    }
+
+    /// The entry as its raw type; a field that is unknown, missing or of the wrong type is named.
+    fn typed<T: DeserializeOwned>(&mut self, kind: &str, line: usize, value: toml::Value) -> Option<T> {
+        let id = value
+            .get("id")
+            .or_else(|| value.get("code"))
+            .or_else(|| value.get("name"))
+            .map(|v| match v {
+                toml::Value::String(s) => format!(" '{s}'"),
+                other => format!(" {other}"),
+            })
+            .unwrap_or_default();
+        match value.try_into::<T>() {
+            Ok(raw) => Some(raw),
+            Err(e) => {
+                self.error(line, format!("{kind}{id}: {}", e.message().trim()));
+                None
+            }
+        }
+    }
+
+    fn condition(&mut self, line: usize, value: Option<&str>) -> Result<Option<Condition>, ()> {
+        match value {
+            None => Ok(None),
+            Some(v) => match Condition::parse(v) {
+                Some(c) => Ok(Some(c)),
+                None => {
+                    self.error(
+                        line,
+                        format!(
+                            "unknown condition '{v}' (known: {})",
+                            Condition::ALL.map(|c| c.as_str()).join(", ")
+                        ),
+                    );
+                    Err(())
+                }
+            },
+        }
+    }
+
+    fn hresult(&mut self, line: usize, raw: RawCode) -> Option<(u32, CodeInfo)> {
+        let code = match parse_hex32(&raw.code) {
+            Some(code) => code,
+            None => {
+                self.error(
+                    line,
+                    format!(
+                        "code '{}' is not a hexadecimal HRESULT such as 0x800CCC92",
+                        raw.code
+                    ),
+                );
+                return None;
+            }
+        };
+        let condition = self.condition(line, raw.condition.as_deref()).ok()?;
+        Some((
+            code,
+            CodeInfo {
+                name: raw.name,
+                meaning: raw.meaning,
+                message: raw.message,
+                condition,
+                note: raw.note,
+                source: raw.source,
+            },
+        ))
+    }
+
+    fn winsock(&mut self, line: usize, raw: RawWinsock) -> Option<(u32, CodeInfo)> {
+        if !(10000..=11999).contains(&raw.code) {
+            self.error(
+                line,
+                format!("Winsock code {} is outside 10000–11999", raw.code),
+            );
+            return None;
+        }
+        let condition = self.condition(line, raw.condition.as_deref()).ok()?;
+        Some((
+            raw.code,
+            CodeInfo {
+                name: raw.name,
+                meaning: raw.meaning,
+                message: raw.message,
+                condition,
+                note: raw.note,
+                source: raw.source,
+            },
+        ))
+    }
+
+    fn smtp(&mut self, line: usize, raw: RawSmtp) -> Option<(u16, CodeInfo)> {
+        if !(200..=599).contains(&raw.code) {
+            self.error(
+                line,
+                format!("SMTP reply code {} is outside 200–599", raw.code),
+            );
+            return None;
+        }
+        let condition = self.condition(line, raw.condition.as_deref()).ok()?;
+        Some((
+            raw.code,
+            CodeInfo {
+                name: raw.name,
+                meaning: raw.meaning,
+                message: None,
+                condition,
+                note: raw.note,
+                source: raw.source,
+            },
+        ))
+    }
+
+    fn errno(&mut self, line: usize, raw: RawErrno) -> Option<ErrnoInfo> {
+        if !raw.name.starts_with('E')
+            || !raw
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        {
+            self.error(
+                line,
+                format!("errno name '{}' should look like EADDRINUSE", raw.name),
+            );
+            return None;
+        }
+        let condition = self.condition(line, raw.condition.as_deref()).ok()?;
+        Some(ErrnoInfo {
+            name: raw.name,
+            linux: raw.linux,
+            macos: raw.macos,
+            libuv_windows: raw.libuv_windows,
+            message: raw.message,
+            meaning: raw.meaning.or(raw.note),
+            condition,
+            source: raw.source,
+        })
+    }
+
+    fn event(&mut self, line: usize, raw: RawEvent) -> Option<EventInfo> {
+        if raw.sources.is_empty() {
+            self.error(
+                line,
+                format!(
+                    "event {} needs at least one Event Viewer source in `sources`",
+                    raw.id
+                ),
+            );
+            return None;
+        }
+        let condition = self.condition(line, raw.condition.as_deref()).ok()?;
+        let protocol = raw.protocol.map(|p| p.to_lowercase());
+        let _ = (raw.message, raw.note);
+        Some(EventInfo {
+            id: raw.id,
+            sources: raw.sources,
+            product: raw.product,
+            meaning: raw.meaning,
+            condition,
+            protocol,
+            source: raw.source,
+        })
+    }
+
+    fn phrase(&mut self, line: usize, raw: RawPhrase) -> Option<PhraseInfo> {
+        if fold_space(&raw.text).len() < 6 {
+            self.error(
+                line,
+                format!(
+                    "phrase '{}' is too short to be specific; use at least 6 characters",
+                    raw.text
+                ),
+            );
+            return None;
+        }
+        let condition = self.condition(line, Some(&raw.condition)).ok()??;
+        let _ = raw.note;
+        Some(PhraseInfo {
+            text: fold_space(&raw.text),
+            condition,
+            source: raw.source,
+        })
+    }
+
+    fn protocol(&mut self, line: usize, raw: RawProtocol) -> Option<ProtocolInfo> {
+        if raw.name.is_empty()
+            || raw
+                .name
+                .chars()
+                .any(|c| c.is_ascii_uppercase() || c.is_whitespace())
+        {
+            self.error(
+                line,
+                format!(
+                    "protocol name '{}' should be lower case, like pop3",
+                    raw.name
+                ),
+            );
+            return None;
+        }
+        let _ = raw.source;
+        Some(ProtocolInfo {
+            name: raw.name,
+            aliases: raw.aliases,
+            ports: raw.ports,
+            tls_ports: raw.tls_ports,
+        })
+    }
+
+    fn program(&mut self, line: usize, raw: RawProgram) -> Option<Program> {
+        if !is_kebab(&raw.id) {
+            self.error(
+                line,
+                format!(
+                    "program id '{}' should be kebab-case, like norton-poproxy",
+                    raw.id
+                ),
+            );
+            return None;
+        }
+        if !PROGRAM_KINDS.contains(&raw.kind.as_str()) {
+            self.error(
+                line,
+                format!(
+                    "program '{}': unknown kind '{}' (known: {})",
+                    raw.id,
+                    raw.kind,
+                    PROGRAM_KINDS.join(", ")
+                ),
+            );
+            return None;
+        }
+        if raw.exe.is_empty()
+            || raw
+                .exe
+                .iter()
+                .any(|e| e.trim().is_empty() || e.contains(['/', '\\']))
+        {
+            self.error(
+                line,
+                format!(
+                    "program '{}': `exe` needs executable file names without folders",
+                    raw.id
+                ),
+            );
+            return None;
+        }
+        let _ = raw.note;
+        Some(Program {
+            id: raw.id,
+            exe: raw.exe,
+            product: raw.product,
+            vendor: raw.vendor,
+            kind: raw.kind,
+            ports: raw.ports,
+            how_to_disable: raw.how_to_disable,
+            references: raw.references,
+            origin: Origin {
+                file: self.source.name.clone(),
+                line,
+            },
+        })
+    }
+
+    fn rule(&mut self, line: usize, raw: RawRule) -> Option<Rule> {
+        let before = self.errors.len();
+        let id = raw.id.clone();
+        let category = self.rule_header(line, &raw);
+        let parse_list = |ctx: &mut Self, list: &[String], field: &str| -> Vec<SymptomMatcher> {
+            list.iter()
+                .filter_map(|m| match parse_symptom_matcher(m) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        ctx.error(line, format!("rule '{id}': {field}: {e}"));
+                        None
+                    }
+                })
+                .collect()
+        };
+        let all = parse_list(self, &raw.all, "all");
+        let any = parse_list(self, &raw.any, "any");
+        let not = parse_list(self, &raw.not, "not");
+        let mut actions = Vec::new();
+        for a in &raw.actions {
+            match ActionKind::parse(a) {
+                Some(kind) => actions.push(kind),
+                None => self.error(
+                    line,
+                    format!(
+                        "rule '{id}': unknown action '{a}' (known: {})",
+                        ActionKind::ALL.map(ActionKind::as_str).join(", ")
+                    ),
+                ),
+            }
+        }
+        let boosts = self.boosts(line, &id, raw.boost);
+        let checks = self.checks(line, &id, raw.check);
+        if raw.needs_scan && !checks.iter().any(|c| c.effect == Effect::Confirm) {
+            self.error(
+                line,
+                format!("rule '{id}': needs_scan is set but no check confirms it"),
+            );
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Rule {
+            id,
+            title: raw.title,
+            category,
+            cause: raw.cause,
+            steps: raw.steps,
+            actions,
+            references: raw.references,
+            all,
+            any,
+            not,
+            base: raw.base,
+            needs_scan: raw.needs_scan,
+            boosts,
+            checks,
+            origin: Origin {
+                file: self.source.name.clone(),
+                line,
+            },
+        })
+    }
+
+    /// The rule's id, category, base confidence and matcher lists, checked for sense.
+    fn rule_header(&mut self, line: usize, raw: &RawRule) -> Category {
+        let id = &raw.id;
+        if !is_kebab(id) {
+            self.error(
+                line,
+                format!("rule id '{id}' should be kebab-case, like pop3-port-taken-by-av-proxy"),
+            );
+        }
+        let category = Category::parse(&raw.category).unwrap_or_else(|| {
+            self.error(
+                line,
+                format!(
+                    "rule '{id}': unknown category '{}' (known: {})",
+                    raw.category,
+                    Category::ALL.map(|c| c.as_str()).join(", ")
+                ),
+            );
+            Category::Unknown
+        });
+        if category == Category::Unknown
+            && Category::parse(&raw.category) == Some(Category::Unknown)
+        {
+            self.error(line, format!("rule '{id}': category 'unknown' is what PortSleuth says when no rule matches; pick a real cause"));
+        }
+        if !(0.0..=1.0).contains(&raw.base) {
+            self.error(
+                line,
+                format!("rule '{id}': base {} must be between 0 and 1", raw.base),
+            );
+        }
+        if raw.all.is_empty() && raw.any.is_empty() {
+            self.error(
+                line,
+                format!("rule '{id}': needs `all` or `any`, or it would match every text"),
+            );
+        }
+        category
+    }
+
+    fn boosts(&mut self, line: usize, id: &str, raw: Vec<RawBoost>) -> Vec<Boost> {
+        let mut boosts = Vec::new();
+        for b in raw {
+            if !(-1.0..=1.0).contains(&b.add) {
+                self.error(
+                    line,
+                    format!(
+                        "rule '{id}': boost '{}' adds {}, which is outside -1..1",
+                        b.when, b.add
+                    ),
+                );
+                continue;
+            }
+            match parse_symptom_matcher(&b.when) {
+                Ok(when) => boosts.push(Boost {
+                    when,
+                    when_text: b.when,
+                    add: b.add,
+                    why: b.why,
+                }),
+                Err(e) => self.error(line, format!("rule '{id}': boost: {e}")),
+            }
+        }
+        boosts
+    }
+
+    fn checks(&mut self, line: usize, id: &str, raw: Vec<RawCheck>) -> Vec<Check> {
+        let mut checks = Vec::new();
+        for c in raw {
+            let effect = match c.effect.as_str() {
+                "confirm" => Effect::Confirm,
+                "refute" => Effect::Refute,
+                "adjust" => Effect::Adjust,
+                other => {
+                    self.error(
+                        line,
+                        format!(
+                            "rule '{id}': check effect '{other}' must be confirm, refute or adjust"
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let range = if effect == Effect::Adjust {
+                -1.0..=1.0
+            } else {
+                0.0..=1.0
+            };
+            if !range.contains(&c.confidence) {
+                self.error(
+                    line,
+                    format!(
+                        "rule '{id}': check '{}' has confidence {} out of range",
+                        c.holder, c.confidence
+                    ),
+                );
+                continue;
+            }
+            match parse_holder_matcher(&c.holder) {
+                Ok(holder) => checks.push(Check {
+                    holder,
+                    holder_text: c.holder,
+                    effect,
+                    confidence: c.confidence,
+                    why: c.why,
+                }),
+                Err(e) => self.error(line, format!("rule '{id}': check: {e}")),
+            }
+        }
+        checks
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+    use std::path::Path;
+
+    fn source(text: &str) -> KbSource {
+        KbSource {
+            name: "mine.toml".into(),
+            text: text.into(),
+            builtin: false,
+        }
+    }
+
+    #[test]
+    fn a_broken_rule_names_its_file_line_and_problem_and_the_rest_still_loads() {
+        let text = r#"
+[[rule]]
+id = "good-one"
+title = "t"
+category = "port_conflict"
+cause = "c"
+all = ["condition:addr_in_use"]
+base = 0.5
+
+[[rule]]
+id = "bad-one"
+title = "t"
+category = "port_stolen"
+cause = "c"
+all = ["condition:addr_in_use"]
+base = 0.5
+"#;
+        let (kb, errors) = KnowledgeBase::load(&[source(text)]);
+        assert_eq!(kb.rules.len(), 1);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(10));
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("mine.toml:10: rule 'bad-one': unknown category 'port_stolen'"),
+            "{}",
+            errors[0]
+        );
+    }
+
+    #[test]
+    fn toml_syntax_errors_carry_a_line() {
+        let (_, errors) = KnowledgeBase::load(&[source("[[rule]]\nid = \"x\"\ntitle = \n")]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(3), "{}", errors[0]);
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_not_ignored() {
+        let (_, errors) = KnowledgeBase::load(&[source("[[program]]\nid = \"x\"\nexe = [\"x.exe\"]\nproduct = \"p\"\nkind = \"voip\"\nport = 80\n")]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("port"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn a_rule_that_would_match_everything_is_refused() {
+        let (kb, errors) = KnowledgeBase::load(&[source("[[rule]]\nid = \"all\"\ntitle = \"t\"\ncategory = \"firewall\"\ncause = \"c\"\nbase = 0.3\n")]);
+        assert!(kb.rules.is_empty());
+        assert!(errors[0].message.contains("would match every text"));
+    }
+
+    #[test]
+    fn bad_patterns_and_matchers_are_explained() {
+        assert!(parse_symptom_matcher("response:/(unclosed/")
+            .unwrap_err()
+            .contains("not a valid pattern"));
+        assert!(parse_symptom_matcher("colour:red")
+            .unwrap_err()
+            .contains("unknown matcher"));
+        assert!(parse_holder_matcher("kind:toaster")
+            .unwrap_err()
+            .contains("unknown program kind"));
+    }
+
+    #[test]
+    fn user_rules_replace_builtin_ones_with_the_same_id() {
+        let rule = |title: &str| {
+            format!("[[rule]]\nid = \"same\"\ntitle = \"{title}\"\ncategory = \"firewall\"\ncause = \"c\"\nany = [\"winsock:10060\"]\nbase = 0.3\n")
+        };
+        let (kb, errors) = KnowledgeBase::load(&[source(&rule("first")), source(&rule("second"))]);
+        assert!(errors.is_empty());
+        assert_eq!(kb.rules.len(), 1);
+        assert_eq!(kb.rules[0].title, "second");
+    }
+
+    #[test]
+    fn every_knowledge_file_in_assets_is_built_in_and_valid() {
+        fn walk(dir: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("assets folder") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "toml") {
+                    // Built-in names use `/` on every OS (Windows paths join with `\`).
+                    let relative = path
+                        .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/"))
+                        .expect("below assets");
+                    out.push(
+                        relative
+                            .iter()
+                            .map(|part| part.to_string_lossy())
+                            .collect::<Vec<_>>()
+                            .join("/"),
+                    );
+                }
+            }
+        }
+        let mut on_disk = Vec::new();
+        walk(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/assets")),
+            &mut on_disk,
+        );
+        on_disk.sort();
+        let mut built_in: Vec<String> = BUILTIN_FILES
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
+        built_in.sort();
+        assert_eq!(
+            on_disk, built_in,
+            "a TOML file under assets/ is missing from BUILTIN_FILES (or the reverse)"
+        );
+        let (kb, errors) = KnowledgeBase::load(&KbSource::builtin());
+        assert!(
+            errors.is_empty(),
+            "{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert!(kb.rules.len() >= 40 && kb.programs.len() >= 30 && kb.winsock.len() >= 80);
+    }
+}

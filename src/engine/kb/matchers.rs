@@ -1,0 +1,120 @@
+//! The little languages of rules: symptom matchers (`condition:addr_in_use`, `winsock:10048`,
+//! `response:/-ERR .*/`) and holder matchers (`kind:av_mail_proxy`, `none`, `self`).
+
+use super::{strip_exe, HolderMatcher, PortSide, SymptomMatcher};
+use crate::engine::model::{Condition, PROGRAM_KINDS};
+use regex::Regex;
+
+pub(super) fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+pub fn parse_hex32(s: &str) -> Option<u32> {
+    let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+    if hex.is_empty() || hex.len() > 8 {
+        return None;
+    }
+    u32::from_str_radix(hex, 16).ok()
+}
+
+fn regex_arg(kind: &str, value: &str) -> Result<Regex, String> {
+    let pattern = value
+        .strip_prefix('/')
+        .and_then(|v| v.strip_suffix('/'))
+        .ok_or_else(|| {
+            format!(
+                "'{kind}:{value}' needs a pattern between slashes, like {kind}:/chdir .* failed/"
+            )
+        })?;
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| {
+            format!(
+                "'{kind}:{value}' is not a valid pattern: {}",
+                e.to_string().lines().last().unwrap_or("invalid")
+            )
+        })
+}
+
+/// Parses `condition:addr_in_use`, `winsock:10048`, `response:/-ERR .*/` and the rest.
+pub fn parse_symptom_matcher(s: &str) -> Result<SymptomMatcher, String> {
+    let (kind, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}' should be kind:value, like condition:addr_in_use"))?;
+    let number = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("'{s}': '{v}' is not a number"))
+    };
+    Ok(match kind {
+        "condition" => SymptomMatcher::Condition(Condition::parse(value).ok_or_else(|| format!("'{s}': unknown condition '{value}'"))?),
+        "code" => SymptomMatcher::Code(parse_hex32(value).ok_or_else(|| format!("'{s}': '{value}' is not a hexadecimal code like 0x800CCC92"))?),
+        "winsock" => SymptomMatcher::Winsock(number(value)?),
+        "errno" => {
+            if !value.starts_with('E') || value.chars().any(|c| c.is_ascii_lowercase()) {
+                return Err(format!("'{s}': errno names look like EADDRINUSE"));
+            }
+            SymptomMatcher::Errno(value.to_owned())
+        }
+        "event" => SymptomMatcher::Event(number(value)?),
+        "protocol" => SymptomMatcher::Protocol(value.to_lowercase()),
+        "port" => SymptomMatcher::Port(u16::try_from(number(value)?).map_err(|_| format!("'{s}': port out of range"))?),
+        "side" => SymptomMatcher::Side(match value {
+            "local" => PortSide::Local,
+            "remote" => PortSide::Remote,
+            _ => return Err(format!("'{s}': side is local or remote")),
+        }),
+        "ssl" => SymptomMatcher::Ssl(match value {
+            "yes" => true,
+            "no" => false,
+            _ => return Err(format!("'{s}': ssl is yes or no")),
+        }),
+        "response" => SymptomMatcher::Response(regex_arg(kind, value)?),
+        "text" => SymptomMatcher::Text(regex_arg(kind, value)?),
+        "program" => SymptomMatcher::Program(strip_exe(value).to_lowercase()),
+        "smtp" => SymptomMatcher::Smtp(u16::try_from(number(value)?).map_err(|_| format!("'{s}': not an SMTP code"))?),
+        other => {
+            return Err(format!(
+                "unknown matcher '{other}:' in '{s}' (known: condition, code, winsock, errno, event, protocol, port, side, ssl, response, text, program, smtp)"
+            ))
+        }
+    })
+}
+
+/// Parses `any`, `none`, `kind:av_mail_proxy`, `!kind:mail_server`, `program:ID`, `name:EXE`,
+/// `self`, `forwarder`, `excluded`.
+pub fn parse_holder_matcher(s: &str) -> Result<HolderMatcher, String> {
+    Ok(match s {
+        "any" => HolderMatcher::Any,
+        "none" => HolderMatcher::Nobody,
+        "self" => HolderMatcher::SameAsFailing,
+        "forwarder" => HolderMatcher::Forwarder,
+        "excluded" => HolderMatcher::Excluded,
+        _ => {
+            let (kind, value) = s
+                .split_once(':')
+                .ok_or_else(|| format!("unknown holder test '{s}'"))?;
+            match kind {
+                "kind" | "!kind" => {
+                    if !PROGRAM_KINDS.contains(&value) {
+                        return Err(format!("'{s}': unknown program kind '{value}' (known: {})", PROGRAM_KINDS.join(", ")));
+                    }
+                    if kind == "kind" {
+                        HolderMatcher::Kind(value.to_owned())
+                    } else {
+                        HolderMatcher::NotKind(value.to_owned())
+                    }
+                }
+                "program" => HolderMatcher::Program(value.to_owned()),
+                "name" => HolderMatcher::Name(strip_exe(value).to_lowercase()),
+                _ => return Err(format!("unknown holder test '{s}' (known: any, none, kind:K, !kind:K, program:ID, name:EXE, self, forwarder, excluded)")),
+            }
+        }
+    })
+}

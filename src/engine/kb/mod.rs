@@ -1,0 +1,347 @@
+//! The knowledge base: code tables, the program catalogue and the rules, read from TOML.
+//!
+//! Knowledge is data (see `assets/README.md` for the file format). The built-in files are
+//! compiled into the binary ([`source`]); a technician's own folders are read on top of them,
+//! and an entry with the same id or code replaces the built-in one ([`load`]). A broken entry is
+//! reported with its file, line and what is wrong, and is skipped: the rest of the knowledge
+//! base still works.
+//!
+//! Pure: this module never touches the file system or the machine. Reading the user's folders
+//! is the session's job (`session::knowledge`), which hands their text in as [`KbSource`]s.
+
+mod error;
+mod load;
+mod matchers;
+mod raw;
+mod source;
+
+pub use error::KbError;
+pub use matchers::{parse_hex32, parse_holder_matcher, parse_symptom_matcher};
+pub use source::{KbSource, BUILTIN_FILES};
+
+use super::model::{program_kind_words, Category, Condition};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+/// A link to where a fact or a fix comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Where an entry was defined, for `kb list` and error messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+/// The decoded meaning of one code (HRESULT, Winsock, SMTP reply).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodeInfo {
+    pub name: String,
+    pub meaning: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrnoInfo {
+    pub name: String,
+    pub linux: Option<i32>,
+    pub macos: Option<i32>,
+    pub libuv_windows: Option<i32>,
+    pub message: String,
+    pub meaning: Option<String>,
+    pub condition: Option<Condition>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventInfo {
+    pub id: u32,
+    pub sources: Vec<String>,
+    pub product: String,
+    pub meaning: String,
+    pub condition: Option<Condition>,
+    /// The protocol whose listener the event is about, so its port can be inferred.
+    pub protocol: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhraseInfo {
+    pub text: String,
+    pub condition: Condition,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtocolInfo {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub ports: Vec<u16>,
+    pub tls_ports: Vec<u16>,
+}
+
+/// A program known to take ports, or a server that should hold them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Program {
+    pub id: String,
+    pub exe: Vec<String>,
+    pub product: String,
+    pub vendor: Option<String>,
+    pub kind: String,
+    pub ports: Vec<u16>,
+    pub how_to_disable: Option<String>,
+    pub references: Vec<Reference>,
+    pub origin: Origin,
+}
+
+impl Program {
+    /// Whether an executable file name (`PoProxy.exe`, `nginx`) is this program.
+    pub fn matches_exe(&self, file_name: &str) -> bool {
+        let stem = strip_exe(file_name);
+        self.exe
+            .iter()
+            .any(|e| strip_exe(e).eq_ignore_ascii_case(stem))
+    }
+}
+
+/// `PoProxy.exe` → `PoProxy`; names are compared with and without the Windows suffix.
+pub fn strip_exe(name: &str) -> &str {
+    if name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(".exe") {
+        &name[..name.len() - 4]
+    } else {
+        name
+    }
+}
+
+/// Which side of a connection a port was on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortSide {
+    /// A port this machine tried to bind or listen on.
+    Local,
+    /// A port a client connected to.
+    Remote,
+    Unknown,
+}
+
+impl PortSide {
+    /// How evidence says where a port was: "it failed to bind local", "the protocol implies".
+    pub fn describe(self, inferred: bool) -> &'static str {
+        match (self, inferred) {
+            (PortSide::Local, true) => "the failing listener implies local",
+            (PortSide::Local, false) => "it failed to bind local",
+            (PortSide::Remote, _) => "it connected to remote",
+            (PortSide::Unknown, true) => "the protocol implies",
+            (PortSide::Unknown, false) => "it names",
+        }
+    }
+}
+
+/// A test on what was read from the pasted text.
+#[derive(Debug, Clone)]
+pub enum SymptomMatcher {
+    Condition(Condition),
+    Code(u32),
+    Winsock(u32),
+    Errno(String),
+    Event(u32),
+    Protocol(String),
+    Port(u16),
+    Side(PortSide),
+    Ssl(bool),
+    Response(Regex),
+    Text(Regex),
+    Program(String),
+    Smtp(u16),
+}
+
+/// A test on what holds a port on the scanned machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HolderMatcher {
+    Any,
+    Nobody,
+    Kind(String),
+    NotKind(String),
+    Program(String),
+    Name(String),
+    SameAsFailing,
+    Forwarder,
+    Excluded,
+}
+
+impl HolderMatcher {
+    /// What the matcher looks for, in words: "held by an antivirus e-mail proxy".
+    pub fn describe(&self) -> String {
+        match self {
+            HolderMatcher::Any => "held by some program".into(),
+            HolderMatcher::Nobody => "held by nobody".into(),
+            HolderMatcher::Kind(k) => format!("held by {}", program_kind_words(k)),
+            HolderMatcher::NotKind(k) => format!("held by something other than {}", program_kind_words(k)),
+            HolderMatcher::Program(id) => format!("held by {id}"),
+            HolderMatcher::Name(n) => format!("held by {n}"),
+            HolderMatcher::SameAsFailing => "held by another copy of the program that failed".into(),
+            HolderMatcher::Forwarder => "held by a port forwarder (Docker, WSL)".into(),
+            HolderMatcher::Excluded => "inside a Windows excluded port range".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    Confirm,
+    Refute,
+    Adjust,
+}
+
+/// What a finding can offer to do about the port's holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    StopService,
+    DisableService,
+    Uninstall,
+    StopProcess,
+    OpenReference,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 5] = [
+        ActionKind::StopService,
+        ActionKind::DisableService,
+        ActionKind::Uninstall,
+        ActionKind::StopProcess,
+        ActionKind::OpenReference,
+    ];
+
+    /// The name rules, action ids and JSON use (`stop_process`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::StopService => "stop_service",
+            ActionKind::DisableService => "disable_service",
+            ActionKind::Uninstall => "uninstall",
+            ActionKind::StopProcess => "stop_process",
+            ActionKind::OpenReference => "open_reference",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Boost {
+    pub when: SymptomMatcher,
+    pub when_text: String,
+    pub add: f64,
+    pub why: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub holder: HolderMatcher,
+    pub holder_text: String,
+    pub effect: Effect,
+    pub confidence: f64,
+    pub why: String,
+}
+
+/// A cause PortSleuth can name, how it shows in text, and how a scan confirms or refutes it.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub cause: String,
+    pub steps: Vec<String>,
+    pub actions: Vec<ActionKind>,
+    pub references: Vec<Reference>,
+    pub all: Vec<SymptomMatcher>,
+    pub any: Vec<SymptomMatcher>,
+    pub not: Vec<SymptomMatcher>,
+    pub base: f64,
+    pub needs_scan: bool,
+    pub boosts: Vec<Boost>,
+    pub checks: Vec<Check>,
+    pub origin: Origin,
+}
+
+/// Everything PortSleuth knows, indexed for the reader and the diagnosis.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    pub hresults: BTreeMap<u32, CodeInfo>,
+    pub winsock: BTreeMap<u32, CodeInfo>,
+    pub errno: Vec<ErrnoInfo>,
+    pub events: BTreeMap<u32, Vec<EventInfo>>,
+    pub phrases: Vec<PhraseInfo>,
+    pub smtp: BTreeMap<u16, CodeInfo>,
+    pub protocols: Vec<ProtocolInfo>,
+    pub programs: Vec<Program>,
+    pub rules: Vec<Rule>,
+    /// The files read, in order.
+    pub files: Vec<String>,
+}
+
+impl KnowledgeBase {
+    /// The built-in knowledge base. Its files are tested, so errors here are a build defect.
+    pub fn builtin() -> Self {
+        Self::load(&KbSource::builtin()).0
+    }
+
+    pub fn program(&self, id: &str) -> Option<&Program> {
+        self.programs.iter().find(|p| p.id == id)
+    }
+
+    /// The catalogue entry for an executable file name, if it is a known program.
+    pub fn program_for_exe(&self, file_name: &str) -> Option<&Program> {
+        self.programs.iter().find(|p| p.matches_exe(file_name))
+    }
+
+    pub fn protocol(&self, name: &str) -> Option<&ProtocolInfo> {
+        self.protocols.iter().find(|p| p.name == name)
+    }
+}
+
+/// Collapses runs of white space to one space, so phrases match across wrapped lines.
+pub fn fold_space(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exe_names_match_with_or_without_the_windows_suffix() {
+        let p = Program {
+            id: "x".into(),
+            exe: vec!["PoProxy.exe".into()],
+            product: String::new(),
+            vendor: None,
+            kind: "av_mail_proxy".into(),
+            ports: vec![],
+            how_to_disable: None,
+            references: vec![],
+            origin: Origin {
+                file: String::new(),
+                line: 1,
+            },
+        };
+        assert!(p.matches_exe("poproxy.EXE"));
+        assert!(p.matches_exe("PoProxy"));
+        assert!(!p.matches_exe("PoProxyService"));
+    }
+}

@@ -1,0 +1,279 @@
+//! Codes in the text — HRESULTs, Winsock, errno by name or number, SMTP replies — decoded with
+//! the knowledge base's tables.
+
+use super::collector::Collector;
+use super::patterns::{ERRNO_NAME, ERR_NUMBER, HEX, SMTP_CODE, WSA_NAME};
+use super::symptoms::{CodeKind, DecodedCode};
+use super::Reader;
+use crate::engine::kb::fold_space;
+use crate::engine::model::Span;
+
+impl Reader {
+    pub(super) fn read_codes(&self, text: &str, c: &mut Collector) {
+        for m in HEX.captures_iter(text) {
+            let (Some(whole), Some(digits)) = (m.get(0), m.get(1)) else {
+                continue;
+            };
+            let Ok(value) = u32::from_str_radix(digits.as_str(), 16) else {
+                continue;
+            };
+            if digits.len() == 4 {
+                if self.kb.winsock.contains_key(&value) {
+                    self.add_winsock(c, value, whole.as_str(), whole.start(), whole.end());
+                }
+            } else {
+                self.add_hresult(c, value, whole.as_str(), whole.start(), whole.end());
+            }
+        }
+        for m in WSA_NAME.find_iter(text) {
+            if let Some(&code) = self.winsock_by_name.get(m.as_str()) {
+                self.add_winsock(c, code, m.as_str(), m.start(), m.end());
+            }
+        }
+        for m in ERRNO_NAME.find_iter(text) {
+            if let Some(&i) = self.errno_by_name.get(m.as_str()) {
+                self.add_errno(c, i, None, m.as_str(), m.start(), m.end());
+            }
+        }
+        for caps in ERR_NUMBER.captures_iter(text) {
+            let Some(whole) = caps.get(0) else { continue };
+            let msg = [
+                "pymsg",
+                "sockmsg",
+                "apachemsg",
+                "nginxmsg",
+                "mysqlmsg",
+                "rustmsg",
+            ]
+            .iter()
+            .find_map(|n| caps.name(n))
+            .map(|m| m.as_str().trim());
+            let (style, number) = match [
+                "os", "winerror", "pyerrno", "oserror", "sockex", "errno", "apache", "nginx",
+                "mysql", "uv", "socket", "generic", "paren", "rustos",
+            ]
+            .iter()
+            .find_map(|n| caps.name(n).map(|m| (*n, m)))
+            {
+                Some(found) => found,
+                None => continue,
+            };
+            let Ok(n) = number.as_str().parse::<i64>() else {
+                continue;
+            };
+            let spelled = whole.as_str().trim();
+            let (start, end) = (number.start(), number.end());
+            if (10000..=11999).contains(&n) {
+                let n = n as u32;
+                if self.kb.winsock.contains_key(&n) {
+                    self.add_winsock(c, n, spelled, start, end);
+                }
+                continue;
+            }
+            if matches!(style, "winerror" | "os" | "socket" | "generic" | "paren") {
+                continue;
+            }
+            self.add_errno_number(c, n as i32, msg, spelled, start, end);
+        }
+        for caps in SMTP_CODE.captures_iter(text) {
+            let Some(m) = caps
+                .name("se")
+                .or_else(|| caps.name("line"))
+                .or_else(|| caps.name("smtp"))
+                .or_else(|| caps.name("py"))
+            else {
+                continue;
+            };
+            let Ok(code) = m.as_str().parse::<u16>() else {
+                continue;
+            };
+            if let Some(info) = self.kb.smtp.get(&code) {
+                let key = format!("smtp:{code}");
+                c.code(DecodedCode {
+                    key,
+                    kind: CodeKind::Smtp,
+                    value: code.to_string(),
+                    name: info.name.clone(),
+                    meaning: info.meaning.clone(),
+                    message: None,
+                    condition: info.condition,
+                    platform: None,
+                    note: info.note.clone(),
+                    source: Some(info.source.clone()),
+                    spelled: m.as_str().to_owned(),
+                    span: Span {
+                        start: m.start(),
+                        end: m.end(),
+                    },
+                    count: 1,
+                });
+            }
+        }
+    }
+
+    pub(super) fn add_hresult(&self, c: &mut Collector, value: u32, spelled: &str, start: usize, end: usize) {
+        let hex = format!("0x{value:08X}");
+        let low = value & 0xFFFF;
+        let facility = (value >> 16) & 0x1FFF;
+        let wrapped_winsock =
+            (value & 0x8000_0000 != 0 && self.kb.winsock.contains_key(&low)).then_some(low);
+        let decoded = match self.kb.hresults.get(&value) {
+            Some(info) => DecodedCode {
+                key: format!("hresult:{hex}"),
+                kind: CodeKind::Hresult,
+                value: hex.clone(),
+                name: info.name.clone(),
+                meaning: info.meaning.clone(),
+                message: info.message.clone(),
+                condition: info.condition,
+                platform: None,
+                note: info.note.clone(),
+                source: Some(info.source.clone()),
+                spelled: spelled.to_owned(),
+                span: Span { start, end },
+                count: 1,
+            },
+            None if value & 0x8000_0000 == 0 => return,
+            None => {
+                let meaning = match wrapped_winsock.and_then(|w| self.kb.winsock.get(&w)) {
+                    Some(info) => format!("Not in PortSleuth's tables; its low word 0x{low:04X} is Winsock {low} ({}): {}", info.name, info.meaning),
+                    None if facility == 7 => format!("HRESULT wrapping Windows error {low} (facility WIN32)."),
+                    None => format!("Not in PortSleuth's tables (facility {facility}, code 0x{low:04X})."),
+                };
+                DecodedCode {
+                    key: format!("hresult:{hex}"),
+                    kind: CodeKind::Hresult,
+                    value: hex.clone(),
+                    name: if facility == 7 {
+                        format!("HRESULT_FROM_WIN32({low})")
+                    } else {
+                        "unlisted HRESULT".into()
+                    },
+                    meaning,
+                    message: None,
+                    condition: None,
+                    platform: None,
+                    note: None,
+                    source: None,
+                    spelled: spelled.to_owned(),
+                    span: Span { start, end },
+                    count: 1,
+                }
+            }
+        };
+        c.code(decoded);
+        if let Some(w) = wrapped_winsock {
+            self.add_winsock(c, w, spelled, start, end);
+        }
+    }
+
+    pub(super) fn add_winsock(&self, c: &mut Collector, code: u32, spelled: &str, start: usize, end: usize) {
+        let Some(info) = self.kb.winsock.get(&code) else {
+            return;
+        };
+        c.code(DecodedCode {
+            key: format!("winsock:{code}"),
+            kind: CodeKind::Winsock,
+            value: code.to_string(),
+            name: info.name.clone(),
+            meaning: info.meaning.clone(),
+            message: info.message.clone(),
+            condition: info.condition,
+            platform: Some("windows".into()),
+            note: info.note.clone(),
+            source: Some(info.source.clone()),
+            spelled: spelled.to_owned(),
+            span: Span { start, end },
+            count: 1,
+        });
+    }
+
+    pub(super) fn add_errno(
+        &self,
+        c: &mut Collector,
+        index: usize,
+        platform: Option<&str>,
+        spelled: &str,
+        start: usize,
+        end: usize,
+    ) {
+        let e = &self.kb.errno[index];
+        let number = match platform {
+            Some("linux") => e.linux,
+            Some("macos") => e.macos,
+            Some("windows") => e.libuv_windows,
+            _ => None,
+        };
+        let note = match (platform, number) {
+            (Some(p), Some(n)) => Some(format!("{n} is {} on {}", e.name, platform_name(p))),
+            _ => None,
+        };
+        c.code(DecodedCode {
+            key: format!("errno:{}", e.name),
+            kind: CodeKind::Errno,
+            value: e.name.clone(),
+            name: e.name.clone(),
+            meaning: e.meaning.clone().unwrap_or_else(|| e.message.clone()),
+            message: Some(e.message.clone()),
+            condition: e.condition,
+            platform: platform.map(str::to_owned),
+            note,
+            source: Some(e.source.clone()),
+            spelled: spelled.to_owned(),
+            span: Span { start, end },
+            count: 1,
+        });
+    }
+
+    /// Decodes an errno *number*, whose meaning depends on the platform: 98 is EADDRINUSE on
+    /// Linux, 48 on macOS, -4091 in libuv on Windows. The message printed next to it, when
+    /// there is one, decides between candidates.
+    pub(super) fn add_errno_number(
+        &self,
+        c: &mut Collector,
+        n: i32,
+        message: Option<&str>,
+        spelled: &str,
+        start: usize,
+        end: usize,
+    ) {
+        let mut candidates: Vec<(usize, &str)> = Vec::new();
+        for (i, e) in self.kb.errno.iter().enumerate() {
+            if n < 0 && e.libuv_windows == Some(n) {
+                candidates.push((i, "windows"));
+            }
+            if e.linux == Some(n.abs()) {
+                candidates.push((i, "linux"));
+            }
+            if e.macos == Some(n.abs()) {
+                candidates.push((i, "macos"));
+            }
+        }
+        if let Some(msg) = message
+            .map(|m| fold_space(&m.to_lowercase()))
+            .filter(|m| !m.is_empty())
+        {
+            let agrees = |i: usize| {
+                let name = fold_space(&self.kb.errno[i].message.to_lowercase());
+                !name.is_empty()
+                    && (msg.starts_with(&name) || name.starts_with(&msg) || msg.contains(&name))
+            };
+            if candidates.iter().any(|&(i, _)| agrees(i)) {
+                candidates.retain(|&(i, _)| agrees(i));
+            }
+        }
+        // Prefer the libuv reading for negative numbers, then Linux, then macOS.
+        if let Some(&(i, platform)) = candidates.first() {
+            self.add_errno(c, i, Some(platform), spelled, start, end);
+        }
+    }
+}
+
+fn platform_name(p: &str) -> &'static str {
+    match p {
+        "linux" => "Linux",
+        "macos" => "macOS and BSD",
+        "windows" => "Windows (libuv)",
+        _ => "this platform",
+    }
+}

@@ -1,0 +1,462 @@
+//! Everything else the reader picks out: event IDs and their sources, protocols, ports and the
+//! side they are on, mail-client fields, program names and phrases that imply conditions.
+
+use super::collector::{push_found, Collector};
+use super::patterns::{
+    ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, LOCAL_WORDS, PORT_LIST, PORT_WORD,
+    PROTOCOL_FIELD, REMOTE_WORDS, REPLY_LINE, RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
+};
+use super::symptoms::{EventMention, Found, PortMention};
+use super::{PhraseTarget, Reader};
+use crate::engine::kb::{fold_space, PortSide};
+use crate::engine::model::Span;
+
+impl Reader {
+    pub(super) fn read_events(&self, text: &str, c: &mut Collector) {
+        let sources: Vec<(usize, String)> = EVENT_SOURCE
+            .captures_iter(text)
+            .filter_map(|caps| {
+                let m = caps.get(1).or_else(|| caps.get(2))?;
+                Some((m.start(), m.as_str().trim().to_owned()))
+            })
+            .collect();
+        for caps in EVENT_ID.captures_iter(text) {
+            let Some(m) = caps.get(1).or_else(|| caps.get(2)).or_else(|| caps.get(3)) else {
+                continue;
+            };
+            let Ok(id) = m.as_str().parse::<u32>() else {
+                continue;
+            };
+            let sql = caps.get(3).is_some();
+            let pos = m.start();
+            // The source of an event is the nearest "Source:" before it in the same entry, or
+            // just after it (Event Viewer's own layout puts Source before Event ID).
+            let before = sources
+                .iter()
+                .rev()
+                .find(|(p, _)| *p < pos && pos - *p < 1200)
+                .map(|(_, s)| s.clone());
+            let after = || {
+                sources
+                    .iter()
+                    .find(|(p, _)| *p > pos && *p - pos < 400)
+                    .map(|(_, s)| s.clone())
+            };
+            let source = if sql {
+                Some("MSSQLSERVER".to_owned())
+            } else {
+                before.or_else(after)
+            };
+            let known = self.kb.events.get(&id).and_then(|list| {
+                match &source {
+                    Some(s) => list
+                        .iter()
+                        .find(|e| e.sources.iter().any(|k| source_matches(k, s))),
+                    // Without a source, an ID is only decoded when it is unambiguous.
+                    None => (list.len() == 1).then(|| &list[0]),
+                }
+            });
+            let event = EventMention {
+                id,
+                source: source.clone(),
+                product: known.map(|e| e.product.clone()),
+                meaning: known.map(|e| e.meaning.clone()),
+                condition: known.and_then(|e| e.condition),
+                protocol: known.and_then(|e| e.protocol.clone()),
+                span: Span {
+                    start: m.start(),
+                    end: m.end(),
+                },
+                count: 1,
+            };
+            if let Some(cond) = event.condition {
+                c.condition(cond, format!("event:{id}"), m.start(), m.end());
+            }
+            if let Some(protocol) = event.protocol.clone() {
+                for port in self
+                    .kb
+                    .protocol(&protocol)
+                    .map(|p| p.ports.clone())
+                    .unwrap_or_default()
+                {
+                    c.port(PortMention {
+                        port,
+                        side: PortSide::Local,
+                        address: None,
+                        protocol: Some(protocol.clone()),
+                        inferred: true,
+                        span: event.span,
+                        count: 1,
+                    });
+                }
+                c.found_protocol(protocol, m.start(), m.end());
+            }
+            c.event(event);
+        }
+    }
+
+    pub(super) fn read_protocols(&self, text: &str, c: &mut Collector) {
+        for caps in PROTOCOL_FIELD.captures_iter(text) {
+            let Some(m) = caps.get(1) else { continue };
+            if let Some(name) = self.protocol_alias.get(&m.as_str().to_lowercase()) {
+                c.found_protocol(name.clone(), m.start(), m.end());
+            }
+        }
+        if let Some(words) = &self.protocol_words {
+            for m in words.find_iter(text) {
+                if let Some(name) = self.protocol_alias.get(&m.as_str().to_lowercase()) {
+                    c.found_protocol(name.clone(), m.start(), m.end());
+                }
+            }
+        }
+        for caps in URL.captures_iter(text) {
+            let (Some(scheme), Some(host)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let name = scheme.as_str().to_lowercase();
+            let name = name.trim_end_matches('s');
+            let name = if name == "http" && scheme.as_str().len() == 5 {
+                "https"
+            } else {
+                name
+            };
+            if let Some(p) = self.protocol_alias.get(name) {
+                c.found_protocol(p.clone(), scheme.start(), scheme.end());
+            }
+            if let Some(port) = caps.get(3) {
+                if let Ok(n) = port.as_str().parse::<u16>() {
+                    let side = side_of(text, port.start());
+                    c.port(PortMention {
+                        port: n,
+                        side,
+                        address: Some(host.as_str().to_owned()),
+                        protocol: None,
+                        inferred: false,
+                        span: span_of(port),
+                        count: 1,
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn read_ports(&self, text: &str, c: &mut Collector) {
+        for caps in PORT_WORD.captures_iter(text) {
+            let Some(m) = caps.get(1) else { continue };
+            if let Some(port) = valid_port(m.as_str()) {
+                c.port(PortMention {
+                    port,
+                    side: side_of(text, m.start()),
+                    address: None,
+                    protocol: None,
+                    inferred: false,
+                    span: span_of(m),
+                    count: 1,
+                });
+            }
+        }
+        for caps in PORT_LIST.captures_iter(text) {
+            let Some(list) = caps.get(1) else { continue };
+            let mut offset = list.start();
+            for part in list.as_str().split(',') {
+                let trimmed = part.trim();
+                if let Some(port) = valid_port(trimmed) {
+                    let start = offset + part.find(trimmed).unwrap_or(0);
+                    c.port(PortMention {
+                        port,
+                        side: side_of(text, start),
+                        address: None,
+                        protocol: None,
+                        inferred: false,
+                        span: Span {
+                            start,
+                            end: start + trimmed.len(),
+                        },
+                        count: 1,
+                    });
+                }
+                offset += part.len() + 1;
+            }
+        }
+        for caps in ADDR_PORT.captures_iter(text) {
+            let Some(port) = (1..=11).find_map(|i| caps.name(&format!("p{i}"))) else {
+                continue;
+            };
+            let Some(n) = valid_port(port.as_str()) else {
+                continue;
+            };
+            let address = [
+                "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
+            ]
+            .iter()
+            .find_map(|k| caps.name(k))
+            .map(|a| match a.as_str() {
+                ":::" => "::".to_owned(),
+                other if caps.name("v6").is_some() => format!("[{other}]"),
+                other => other.trim().to_owned(),
+            });
+            // A host name with a port is where a client connected; the rest are binds unless
+            // the line says otherwise.
+            let side = if caps.name("host").is_some() || caps.name("peer").is_some() {
+                PortSide::Remote
+            } else {
+                side_of(text, port.start())
+            };
+            if let Some(a) = &address {
+                if !a.is_empty() {
+                    c.found_address(
+                        format!("{a}:{n}"),
+                        caps.get(0).map_or(port.start(), |m| m.start()),
+                        port.end(),
+                    );
+                }
+            }
+            c.port(PortMention {
+                port: n,
+                side,
+                address,
+                protocol: None,
+                inferred: false,
+                span: span_of(port),
+                count: 1,
+            });
+        }
+        for caps in UNIX_ADDR.captures_iter(text) {
+            if let Some(m) = caps.get(0) {
+                c.found_address(m.as_str().to_owned(), m.start(), m.end());
+            }
+        }
+    }
+
+    /// Ports the text implies without writing them, and the protocol of each port.
+    pub(super) fn infer_ports(&self, c: &mut Collector) {
+        // A protocol named without any port implies its registered port.
+        let named: Vec<String> = c
+            .symptoms
+            .protocols
+            .iter()
+            .map(|p| p.value.clone())
+            .collect();
+        if c.symptoms.ports.iter().all(|p| p.inferred) {
+            for protocol in named {
+                let Some(info) = self.kb.protocol(&protocol) else {
+                    continue;
+                };
+                let ssl = c.symptoms.ssl.as_ref().map(|s| s.value);
+                let ports = if ssl == Some(true) && !info.tls_ports.is_empty() {
+                    &info.tls_ports
+                } else {
+                    &info.ports
+                };
+                if let (Some(&port), Some(span)) = (
+                    ports.first(),
+                    c.symptoms
+                        .protocols
+                        .iter()
+                        .find(|p| p.value == protocol)
+                        .map(|p| p.span),
+                ) {
+                    c.port_inferred_norm(PortMention {
+                        port,
+                        side: PortSide::Unknown,
+                        address: None,
+                        protocol: Some(protocol.clone()),
+                        inferred: true,
+                        span,
+                        count: 1,
+                    });
+                }
+            }
+        }
+        // Attach a protocol to ports that are its registered ones.
+        for p in &mut c.symptoms.ports {
+            if p.protocol.is_none() {
+                p.protocol = self
+                    .kb
+                    .protocols
+                    .iter()
+                    .find(|info| info.ports.contains(&p.port) || info.tls_ports.contains(&p.port))
+                    .map(|i| i.name.clone());
+            }
+        }
+    }
+
+    pub(super) fn read_mail_fields(&self, text: &str, c: &mut Collector) {
+        if let Some(caps) = SSL_FLAG.captures(text).filter(|_| c.symptoms.ssl.is_none()) {
+            if let Some(m) = caps.get(1) {
+                let span = c.span(m.start(), m.end());
+                c.symptoms.ssl = Some(Found {
+                    value: m.as_str().eq_ignore_ascii_case("yes"),
+                    span,
+                    count: 1,
+                });
+            }
+        }
+        for caps in ACCOUNT.captures_iter(text) {
+            if let Some(m) = caps.get(1) {
+                let span = c.span(m.start(), m.end());
+                push_found(
+                    &mut c.symptoms.accounts,
+                    m.as_str().trim().to_owned(),
+                    span,
+                    &mut c.cut,
+                );
+            }
+        }
+        for caps in SERVER.captures_iter(text) {
+            if let Some(m) = caps.get(1) {
+                let span = c.span(m.start(), m.end());
+                push_found(
+                    &mut c.symptoms.servers,
+                    m.as_str().trim().to_owned(),
+                    span,
+                    &mut c.cut,
+                );
+            }
+        }
+        let mut responses: Vec<(usize, usize, String)> = Vec::new();
+        for caps in RESPONSE.captures_iter(text) {
+            if let Some(m) = caps.get(1) {
+                responses.push((m.start(), m.end(), fold_space(m.as_str())));
+            }
+        }
+        for caps in REPLY_LINE.captures_iter(text) {
+            if let Some(m) = caps.get(1) {
+                let value = fold_space(m.as_str());
+                if !responses
+                    .iter()
+                    .any(|(_, _, r)| r.contains(&value) || value.contains(r.as_str()))
+                {
+                    responses.push((m.start(), m.end(), value));
+                }
+            }
+        }
+        for (start, end, value) in responses {
+            let span = c.span(start, end);
+            push_found(&mut c.symptoms.responses, value, span, &mut c.cut);
+        }
+    }
+
+    /// `PoProxy.exe` and the like: found from the suffix backwards, which is much faster than a
+    /// pattern that could start anywhere.
+    pub(super) fn read_exe_names(&self, text: &str, c: &mut Collector) {
+        let bytes = text.as_bytes();
+        for m in self.exe_suffix.find_iter(text) {
+            if bytes.get(m.end()).is_some_and(|&b| is_word_byte(b)) {
+                continue;
+            }
+            let mut start = m.start();
+            while start > 0
+                && (bytes[start - 1].is_ascii_alphanumeric()
+                    || matches!(bytes[start - 1], b'_' | b'-' | b'.'))
+                && m.start() - start < 60
+            {
+                start -= 1;
+            }
+            if start < m.start() {
+                c.found_program(text[start..m.end()].to_owned(), start, m.end());
+            }
+        }
+    }
+
+    pub(super) fn read_programs(&self, text: &str, c: &mut Collector) {
+        let Some(ac) = &self.programs else { return };
+        let bytes = text.as_bytes();
+        for m in ac.find_iter(text) {
+            let before_ok = m.start() == 0 || !is_word_byte(bytes[m.start() - 1]);
+            let after_ok = m.end() == bytes.len() || !is_word_byte(bytes[m.end()]);
+            if before_ok && after_ok {
+                let name = &self.program_names[m.pattern().as_usize()];
+                // `PoProxy.exe` was already recorded by its full name.
+                let is_exe = text[m.end()..]
+                    .get(..4)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(".exe"));
+                if !is_exe {
+                    c.found_program(name.clone(), m.start(), m.end());
+                }
+            }
+        }
+    }
+
+    pub(super) fn read_phrases(&self, text: &str, c: &mut Collector) {
+        let Some(phrases) = &self.phrases else { return };
+        for m in phrases.find_iter(text) {
+            let key = fold_space(&m.as_str().to_lowercase());
+            for target in self.phrase_index.get(&key).into_iter().flatten() {
+                match *target {
+                    PhraseTarget::Phrase(i) => {
+                        let p = &self.kb.phrases[i];
+                        c.condition(
+                            p.condition,
+                            format!("phrase:\"{}\"", p.text),
+                            m.start(),
+                            m.end(),
+                        );
+                    }
+                    PhraseTarget::Errno(i) => {
+                        self.add_errno(c, i, None, m.as_str(), m.start(), m.end())
+                    }
+                    PhraseTarget::Winsock(code) => {
+                        self.add_winsock(c, code, m.as_str(), m.start(), m.end())
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn source_matches(known: &str, found: &str) -> bool {
+    let k: String = known
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    let f: String = found
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    !f.is_empty() && (k == f || f.starts_with(&k) || k.starts_with(&f))
+}
+
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+fn valid_port(s: &str) -> Option<u16> {
+    s.parse::<u32>()
+        .ok()
+        .filter(|&n| (1..=65535).contains(&n))
+        .map(|n| n as u16)
+}
+
+fn span_of(m: regex::Match<'_>) -> Span {
+    Span {
+        start: m.start(),
+        end: m.end(),
+    }
+}
+
+/// Decides from the words around a port whether it was being bound here or connected to.
+fn side_of(text: &str, pos: usize) -> PortSide {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    // Wrapped dialogs put the words a line or two earlier; look back a little further.
+    let mut from = pos.saturating_sub(200).max(line_start.saturating_sub(120));
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (pos + 100).min(line_end);
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let window = text[from..to].to_ascii_lowercase();
+    if LOCAL_WORDS.iter().any(|w| window.contains(w)) {
+        PortSide::Local
+    } else if REMOTE_WORDS.iter().any(|w| window.contains(w)) {
+        PortSide::Remote
+    } else {
+        PortSide::Unknown
+    }
+}

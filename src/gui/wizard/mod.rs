@@ -1,0 +1,559 @@
+//! The wizard's state and everything it does, without drawing. Each step keeps its own slice
+//! of state ([`DescribeStep`], [`ScanStep`], [`FixStep`], [`ReportStep`]); the facts of the
+//! error being worked on live in one [`Case`](crate::session::Case). Pages draw and return
+//! [`Command`]s; [`Wizard::apply`] carries them out once per frame, and [`Wizard::poll`] takes
+//! in what the workers finished. Nothing here decides anything the CLI does not: the same
+//! session, reader, scanner, rules, fix checks and renderers; and nothing here waits on the
+//! disk or the machine — every such piece of work is a [`Job`](crate::jobs::Job).
+
+mod describe;
+mod fix;
+mod report;
+mod scan;
+
+pub use describe::{DescribeStep, EDIT_LIMIT, PREVIEW_BYTES};
+pub use fix::FixStep;
+pub use report::{ReportStep, Writer};
+pub use scan::{ScanStage, ScanStep};
+
+use crate::engine::model::Span;
+use crate::jobs::{Job, Poll, Wake};
+use crate::platform::Machine;
+use crate::report::Format;
+use crate::session::{Case, Knowledge};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Describe,
+    Scan,
+    Diagnosis,
+    Fix,
+    Report,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [
+        Step::Describe,
+        Step::Scan,
+        Step::Diagnosis,
+        Step::Fix,
+        Step::Report,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Describe => "Describe",
+            Step::Scan => "Scan",
+            Step::Diagnosis => "Diagnosis",
+            Step::Fix => "Fix",
+            Step::Report => "Report",
+        }
+    }
+
+    pub fn number(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
+    }
+}
+
+/// A message across the top of the page: what just happened or went wrong, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub error: bool,
+    pub words: String,
+}
+
+impl Notice {
+    pub fn info(words: impl Into<String>) -> Notice {
+        Notice {
+            error: false,
+            words: words.into(),
+        }
+    }
+
+    pub fn problem(words: impl Into<String>) -> Notice {
+        Notice {
+            error: true,
+            words: words.into(),
+        }
+    }
+}
+
+/// Everything a page may ask for. Pages return these; the app applies them once per frame.
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    GoTo(Step),
+    /// The text box changed (the Describe page edits its own text).
+    TextEdited,
+    Paste(String),
+    OpenFile(std::path::PathBuf),
+    OpenWithDialog,
+    LoadExample(usize),
+    ClearText,
+    StartScan,
+    CancelScan,
+    DiagnoseWithoutScan,
+    /// Diagnose the edited text again with the snapshot already taken.
+    Rediagnose,
+    /// Evidence → the socket table row for this port / process.
+    ShowSocket {
+        port: Option<u16>,
+        pid: Option<u32>,
+    },
+    /// Evidence → the words in the pasted text.
+    ShowText(Span),
+    ChooseFinding(usize),
+    Preview(String),
+    AskToRun(String),
+    ConfirmRun,
+    CancelRun,
+    SetFormat(Format),
+    SetRedact(bool),
+    /// Where the typed path field says to save.
+    SetSavePath(String),
+    SaveWithDialog,
+    SaveToTypedPath,
+    ReplaceConfirmed,
+    ReplaceCancelled,
+    CopyReport,
+    RestartElevated,
+    DismissNotice,
+    /// Something went wrong outside the wizard (a dropped file that cannot be read).
+    Problem(String),
+}
+
+/// What the wizard works with: the knowledge base and the machine, shared with its workers.
+#[derive(Clone)]
+pub struct Engine {
+    pub knowledge: Arc<Knowledge>,
+    pub machine: Arc<dyn Machine>,
+}
+
+pub struct Wizard {
+    engine: Engine,
+    wake: Wake,
+    step: Step,
+    notice: Option<Notice>,
+    /// The error being worked on, once it was diagnosed.
+    case: Option<Case>,
+    /// Bumped whenever the case changes (for cached previews).
+    case_version: u64,
+    /// The text changed after the diagnosis was made.
+    case_stale: bool,
+    pub describe: DescribeStep,
+    pub scan: ScanStep,
+    pub fix: FixStep,
+    pub report: ReportStep,
+    elevated: Option<bool>,
+    elevation: Option<Job<bool>>,
+    /// Text for the clipboard, taken by the app this frame.
+    clipboard: Option<String>,
+    /// Set when the user asked to restart elevated and it started: the app closes.
+    quit: bool,
+}
+
+impl Wizard {
+    pub fn new(engine: Engine, format: Format, redact: bool, wake: Wake) -> Self {
+        let notice = (!engine.knowledge.problems().is_empty()).then(|| {
+            let problems = engine.knowledge.problems();
+            Notice::problem(format!(
+                "{} problem(s) in your rule files; the broken entries were skipped: {}",
+                problems.len(),
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        });
+        // Asking the OS whether PortSleuth is elevated may start a tool: not on the UI thread.
+        let machine = Arc::clone(&engine.machine);
+        let elevation = Job::spawn("elevation", &wake, move |_| machine.is_elevated()).ok();
+        Wizard {
+            describe: DescribeStep::new(&engine),
+            engine,
+            wake,
+            step: Step::Describe,
+            notice,
+            case: None,
+            case_version: 0,
+            case_stale: false,
+            scan: ScanStep::default(),
+            fix: FixStep::default(),
+            report: ReportStep::new(format, redact),
+            elevated: None,
+            elevation,
+            clipboard: None,
+            quit: false,
+        }
+    }
+
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.engine.knowledge
+    }
+
+    /// The error being worked on, once diagnosed.
+    pub fn case(&self) -> Option<&Case> {
+        self.case.as_ref()
+    }
+
+    pub fn case_version(&self) -> u64 {
+        self.case_version
+    }
+
+    /// The text changed after the diagnosis was made.
+    pub fn case_stale(&self) -> bool {
+        self.case_stale
+    }
+
+    /// `None` until the OS answered.
+    pub fn elevated(&self) -> Option<bool> {
+        self.elevated
+    }
+
+    /// The snapshot the current diagnosis rests on, or the last scan's.
+    pub fn snapshot(&self) -> Option<&crate::engine::snapshot::Snapshot> {
+        self.case
+            .as_ref()
+            .and_then(|c| c.snapshot.as_ref())
+            .or(self.scan.snapshot.as_ref())
+    }
+
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
+    }
+
+    pub fn wants_to_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn set_notice(&mut self, notice: Notice) {
+        self.notice = Some(notice);
+    }
+
+    pub fn scan_running(&self) -> bool {
+        self.scan.running()
+    }
+
+    /// Whether a worker is running (the app then keeps the progress display moving).
+    pub fn busy(&self) -> bool {
+        self.scan.running()
+            || self.fix.busy()
+            || self.report.busy()
+            || self.describe.busy()
+            || self.elevation.is_some()
+    }
+
+    /// Takes in what the workers finished. Called once per frame, before drawing.
+    pub fn poll(&mut self) {
+        if let Some(job) = &mut self.elevation {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Ready(e) => {
+                    self.elevated = Some(e);
+                    self.elevation = None;
+                }
+                Poll::Lost => self.elevation = None,
+            }
+        }
+        if let Some(opened) = self.describe.poll(&self.engine, &self.wake) {
+            self.after_open(opened);
+        }
+        if let Some(result) = self.scan.poll() {
+            self.finish_scan(result);
+        }
+        if let Some(record) = self.fix.poll(&mut self.notice) {
+            self.record(record);
+        }
+        self.report.poll();
+        // A file chosen in the save dialog is saved with the report as it is now.
+        if let Some(path) = self.report.take_chosen_path() {
+            let rendered = self.rendered_for_saving();
+            self.report.save_to(path, true, rendered, &self.wake);
+        }
+    }
+
+    /// Carries out one command from a page.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::GoTo(step) => self.step = step,
+            Command::TextEdited => {
+                self.describe.reread(&self.engine);
+                self.case_stale = self.case.is_some();
+            }
+            Command::Paste(text) => {
+                let result = self.describe.paste(&self.engine, &text);
+                self.after_open(result);
+            }
+            Command::OpenFile(path) => self.describe.open_file(&path, &self.wake),
+            Command::OpenWithDialog => {
+                if let Err(n) = self.describe.open_with_dialog(&self.wake, &self.report) {
+                    self.notice = Some(n);
+                }
+            }
+            Command::LoadExample(i) => {
+                if let Some(e) = super::examples::all().get(i) {
+                    self.describe
+                        .set_text(&self.engine, e.text.to_owned(), None);
+                    self.new_case();
+                    self.notice = Some(Notice::info(format!("Example loaded: {}", e.title)));
+                }
+            }
+            Command::ClearText => {
+                self.describe.set_text(&self.engine, String::new(), None);
+                self.new_case();
+            }
+            Command::StartScan => self.start_scan(),
+            Command::CancelScan => self.scan.cancel(),
+            Command::Rediagnose => self.diagnose(),
+            Command::DiagnoseWithoutScan => {
+                self.scan.snapshot = None;
+                self.diagnose();
+                self.step = Step::Diagnosis;
+            }
+            Command::ShowSocket { port, pid } => {
+                if self.scan.table.jump_to(port, pid) {
+                    self.step = Step::Scan;
+                }
+            }
+            Command::ShowText(span) => {
+                self.describe.highlight = Some(span);
+                self.step = Step::Describe;
+            }
+            Command::ChooseFinding(i) => {
+                self.fix.finding = i;
+                self.step = Step::Fix;
+            }
+            Command::Preview(id) => self.start_fix(&id, crate::session::fix::Attempt::Preview),
+            Command::AskToRun(id) => self.start_fix(&id, crate::session::fix::Attempt::Ask),
+            Command::ConfirmRun => {
+                if let Some(prepared) = self.fix.take_confirmation() {
+                    self.fix.run(&self.engine, prepared, &self.wake, &mut self.notice);
+                }
+            }
+            Command::CancelRun => {
+                if let Some(prepared) = self.fix.take_confirmation() {
+                    self.record(crate::session::fix::refused(
+                        &prepared.action,
+                        "you chose not to run it".into(),
+                    ));
+                }
+            }
+            Command::SetFormat(f) => self.report.set_format(f),
+            Command::SetRedact(r) => self.report.redact = r,
+            Command::SetSavePath(p) => self.report.path_text = p,
+            Command::SaveWithDialog => self.report.save_with_dialog(&self.wake),
+            Command::SaveToTypedPath => {
+                let rendered = self.rendered_for_saving();
+                self.report.save_to_typed_path(rendered, &self.wake);
+            }
+            Command::ReplaceConfirmed => {
+                let rendered = self.rendered_for_saving();
+                self.report.replace_confirmed(rendered, &self.wake);
+            }
+            Command::ReplaceCancelled => self.report.confirm_replace = None,
+            Command::CopyReport => self.copy_report(),
+            Command::RestartElevated => self.restart_elevated(),
+            Command::DismissNotice => self.notice = None,
+            Command::Problem(words) => self.notice = Some(Notice::problem(words)),
+        }
+    }
+
+    /// Starts with a text read before the window opened (`gui --text-file F`).
+    pub fn start_with(&mut self, text: crate::session::input::InputText) {
+        self.describe.set_text(&self.engine, text.text, text.note);
+        self.new_case();
+    }
+
+    /// A paste or an opened file replaced the text: a new case starts.
+    fn after_open(&mut self, result: Result<Option<Notice>, Notice>) {
+        match result {
+            Ok(notice) => {
+                self.new_case();
+                if notice.is_some() {
+                    self.notice = notice;
+                }
+            }
+            Err(n) => self.notice = Some(n),
+        }
+    }
+
+    /// The text was replaced: what was diagnosed and done belonged to the old one.
+    fn new_case(&mut self) {
+        self.case = None;
+        self.case_stale = false;
+        self.case_version += 1;
+        self.fix = FixStep::default();
+        self.scan.forget_snapshot();
+    }
+
+    fn start_scan(&mut self) {
+        if self.describe.text.trim().is_empty() {
+            return;
+        }
+        match self.scan.start(&self.engine, &self.wake) {
+            Ok(()) => self.step = Step::Scan,
+            Err(n) => self.notice = Some(n),
+        }
+    }
+
+    /// Uses a snapshot taken earlier (maybe on another machine) as if it were this scan.
+    pub fn use_snapshot(&mut self, snapshot: crate::engine::snapshot::Snapshot) {
+        self.finish_scan(Ok(snapshot));
+        self.step = Step::Scan;
+    }
+
+    fn finish_scan(
+        &mut self,
+        result: Result<crate::engine::snapshot::Snapshot, crate::platform::ScanError>,
+    ) {
+        if self.scan.finish(result, &self.describe.symptoms.ports_to_check()) {
+            self.diagnose();
+        }
+    }
+
+    /// Diagnoses the current text with the latest snapshot (if any). The same text keeps its
+    /// case and the actions taken on it; a new text was a new case already.
+    pub fn diagnose(&mut self) {
+        let snapshot = self.scan.snapshot.clone();
+        let knowledge = &self.engine.knowledge;
+        match &mut self.case {
+            Some(case) if case.text == self.describe.text => case.diagnose(knowledge, snapshot),
+            _ => {
+                let mut case = Case::open(
+                    knowledge,
+                    self.describe.text.clone(),
+                    self.describe.note.clone(),
+                );
+                let actions = self.case.take().map(|c| c.actions_taken).unwrap_or_default();
+                case.actions_taken = actions;
+                if snapshot.is_some() {
+                    case.diagnose(knowledge, snapshot);
+                }
+                self.case = Some(case);
+            }
+        }
+        self.case_version += 1;
+        self.case_stale = false;
+        self.fix.finding = 0;
+        self.fix.clear_confirmation();
+    }
+
+    fn start_fix(&mut self, id: &str, what: crate::session::fix::Attempt) {
+        let Some(case) = &self.case else { return };
+        let report = case.report(&self.engine.knowledge);
+        if let Err(n) = self.fix.start(&self.engine, report, id, what, &self.wake) {
+            self.notice = Some(n);
+        }
+    }
+
+    fn record(&mut self, record: crate::engine::fixing::ActionRecord) {
+        if let Some(case) = self.case.as_mut() {
+            case.record(record.clone());
+            self.case_version += 1;
+        }
+        self.fix.last = Some(record);
+    }
+
+    /// The report as it will be saved, in the chosen format (cached per case version).
+    pub fn rendered(&mut self) -> Option<&str> {
+        let case = self.case.as_ref()?;
+        let knowledge = &self.engine.knowledge;
+        self.report
+            .preview(self.case_version, || case.report(knowledge))
+    }
+
+    /// The last rendering made by [`Wizard::rendered`].
+    pub fn preview_text(&self) -> Option<&str> {
+        self.report.preview_text()
+    }
+
+    /// The report in the chosen format, as saved and copied.
+    fn rendered_for_saving(&self) -> Option<String> {
+        let case = self.case.as_ref()?;
+        Some(crate::report::render(
+            &case.report(&self.engine.knowledge),
+            self.report.format,
+            self.report.redact,
+        ))
+    }
+
+    fn copy_report(&mut self) {
+        let format = self.report.format;
+        if let Some(text) = self.rendered_for_saving() {
+            self.report.status = Some(Notice::info(format!(
+                "Copied the {} report ({}) to the clipboard.",
+                format.label(),
+                crate::report::words::human_bytes(text.len())
+            )));
+            self.clipboard = Some(text);
+        }
+    }
+
+    fn restart_elevated(&mut self) {
+        // The text goes along in a file, so nothing the user pasted is lost.
+        let file = std::env::temp_dir().join(format!("portsleuth-{}.txt", std::process::id()));
+        let result = crate::session::files::write_atomic(&file, self.describe.text.as_bytes())
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+                crate::platform::act::start_elevated(
+                    &exe,
+                    &[
+                        "gui".into(),
+                        "--text-file".into(),
+                        file.display().to_string(),
+                    ],
+                )
+                .map_err(|e| e.to_string())
+            });
+        match result {
+            Ok(()) => self.quit = true,
+            Err(e) => {
+                self.notice = Some(Notice::problem(format!(
+                    "Could not restart as administrator: {e}"
+                )))
+            }
+        }
+    }
+
+    /// The step a Ctrl+Enter leads to from here, if it is ready.
+    pub fn next_step(&self) -> Option<Command> {
+        match self.step {
+            Step::Describe if !self.describe.text.trim().is_empty() => Some(Command::StartScan),
+            Step::Scan if self.case.is_some() && !self.scan_running() => {
+                Some(Command::GoTo(Step::Diagnosis))
+            }
+            Step::Diagnosis if self.case.is_some() => Some(Command::GoTo(Step::Fix)),
+            Step::Fix if self.case.is_some() => Some(Command::GoTo(Step::Report)),
+            _ => None,
+        }
+    }
+
+    /// Why `step` cannot be shown yet, or `None` when it can.
+    pub fn not_ready(&self, step: Step) -> Option<&'static str> {
+        match step {
+            Step::Describe | Step::Scan => None,
+            Step::Diagnosis | Step::Fix | Step::Report if self.case.is_none() => {
+                Some("Needs a diagnosis: paste the error, then Scan this machine or Diagnose without scanning.")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Words for a worker that ended without an answer.
+pub(crate) fn lost(what: &str) -> Notice {
+    Notice::problem(format!(
+        "{what} stopped unexpectedly (a bug in PortSleuth); nothing more happened"
+    ))
+}

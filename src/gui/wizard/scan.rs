@@ -1,0 +1,111 @@
+//! Step 2's state: the scan on its worker, the snapshot it gave, and the socket table.
+
+use super::{lost, Engine, Notice};
+use crate::engine::snapshot::Snapshot;
+use crate::gui::table::SocketTable;
+use crate::jobs::{Poll, Wake};
+use crate::platform::{start_scan, Progress, ScanError, ScanJob, ScanOptions};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub enum ScanStage {
+    NotStarted,
+    Running(ScanJob),
+    Done { took: Duration },
+    Cancelled,
+    Failed(String),
+}
+
+pub struct ScanStep {
+    pub stage: ScanStage,
+    /// What the last scan (or a loaded snapshot) showed.
+    pub snapshot: Option<Snapshot>,
+    pub table: SocketTable,
+}
+
+impl Default for ScanStep {
+    fn default() -> Self {
+        ScanStep {
+            stage: ScanStage::NotStarted,
+            snapshot: None,
+            table: SocketTable::default(),
+        }
+    }
+}
+
+impl ScanStep {
+    pub fn running(&self) -> bool {
+        matches!(self.stage, ScanStage::Running(_))
+    }
+
+    /// The scan's latest progress and when it started, while it runs.
+    pub fn progress(&self) -> Option<(Option<&Progress>, Instant)> {
+        match &self.stage {
+            ScanStage::Running(job) => Some((job.progress(), job.started)),
+            _ => None,
+        }
+    }
+
+    /// A full scan: the table shows every socket, with the error's ports pinned on top.
+    pub fn start(&mut self, engine: &Engine, wake: &Wake) -> Result<(), Notice> {
+        if self.running() {
+            return Ok(());
+        }
+        let job = start_scan(Arc::clone(&engine.machine), ScanOptions::default(), wake)
+            .map_err(|e| Notice::problem(format!("cannot start the scan: {e}")))?;
+        self.stage = ScanStage::Running(job);
+        Ok(())
+    }
+
+    pub fn cancel(&self) {
+        if let ScanStage::Running(job) = &self.stage {
+            job.cancel();
+        }
+    }
+
+    /// The scan's result, once it has one.
+    pub fn poll(&mut self) -> Option<Result<Snapshot, ScanError>> {
+        let ScanStage::Running(job) = &mut self.stage else {
+            return None;
+        };
+        match job.poll() {
+            Poll::Pending => None,
+            Poll::Ready(result) => Some(result),
+            Poll::Lost => {
+                self.stage = ScanStage::Failed(lost("the scan").words);
+                None
+            }
+        }
+    }
+
+    /// Keeps a finished scan; returns whether there is a new snapshot to diagnose with.
+    pub fn finish(&mut self, result: Result<Snapshot, ScanError>, pinned: &[u16]) -> bool {
+        let took = match &self.stage {
+            ScanStage::Running(job) => job.started.elapsed(),
+            _ => Duration::ZERO,
+        };
+        match result {
+            Ok(snapshot) => {
+                self.table.load(&snapshot, pinned);
+                self.snapshot = Some(snapshot);
+                self.stage = ScanStage::Done { took };
+                true
+            }
+            Err(ScanError::Cancelled) => {
+                self.stage = ScanStage::Cancelled;
+                false
+            }
+            Err(e) => {
+                self.stage = ScanStage::Failed(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// A new case: the last scan described the machine for the old text's ports.
+    pub fn forget_snapshot(&mut self) {
+        if !self.running() {
+            *self = ScanStep::default();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Reading what the user gave: the error text (a file, the command line, standard input, a
+//! paste), a snapshot taken elsewhere, or a saved report. Everything is size-checked and
+//! decoded first; what cannot be used is refused with one line that says why.
+
+use super::files::{read_file_limited, read_limited, MAX_INPUT};
+use super::SessionError;
+use crate::engine::snapshot::{Snapshot, SNAPSHOT_SCHEMA};
+use crate::engine::text::{decode_input, Decoded};
+use crate::report::{Report, REPORT_SCHEMA};
+use std::path::Path;
+
+/// The error text as read, with a note when it had to be decoded specially or was cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputText {
+    pub text: String,
+    pub note: Option<String>,
+}
+
+/// Where the error text comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum TextFrom<'a> {
+    File(&'a Path),
+    Text(&'a str),
+    Stdin,
+}
+
+/// Reads the error text from wherever the user pointed, as text.
+pub fn read_text(from: TextFrom<'_>) -> Result<InputText, SessionError> {
+    let (bytes, more) = match from {
+        TextFrom::File(path) => read_file_limited(path)?,
+        TextFrom::Text(t) => (t.as_bytes().to_vec(), false),
+        TextFrom::Stdin => read_limited(std::io::stdin().lock())
+            .map_err(|e| SessionError::Input(format!("cannot read standard input: {e}")))?,
+    };
+    text_from_bytes(&bytes, more)
+}
+
+/// Decodes bytes the user handed over (a dropped file, a paste) as error text.
+pub fn text_from_bytes(bytes: &[u8], more: bool) -> Result<InputText, SessionError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SessionError::Input("the error text is empty: paste the error message, the Event Viewer entry or the log lines".into()));
+    }
+    match decode_input(bytes) {
+        Decoded::Binary { reason } => Err(SessionError::Input(reason)),
+        Decoded::Text { text, note } => {
+            let cut = more.then(|| {
+                format!(
+                    "the input is larger than {} MiB; only the first {} MiB were read",
+                    MAX_INPUT >> 20,
+                    MAX_INPUT >> 20
+                )
+            });
+            let note = match (note, cut) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            };
+            Ok(InputText { text, note })
+        }
+    }
+}
+
+/// A JSON file PortSleuth wrote, read back: bounded, with a byte-order mark (Notepad) allowed.
+fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, SessionError> {
+    let (bytes, more) = read_file_limited(path)?;
+    if more {
+        return Err(SessionError::Input(format!(
+            "{} is too large to be a PortSleuth {what}",
+            path.display()
+        )));
+    }
+    let text = match decode_input(&bytes) {
+        Decoded::Text { text, .. } => text,
+        Decoded::Binary { .. } => {
+            return Err(SessionError::Input(format!(
+                "{} is not a PortSleuth {what}: it is not text",
+                path.display()
+            )))
+        }
+    };
+    serde_json::from_str(text.trim_start_matches('\u{FEFF}')).map_err(|e| {
+        SessionError::Input(format!(
+            "{} is not a PortSleuth {what}: not JSON ({e})",
+            path.display()
+        ))
+    })
+}
+
+/// The schema a document says it follows must be one this version reads.
+fn check_schema(
+    path: &Path,
+    value: &serde_json::Value,
+    wanted: &str,
+    what: &str,
+) -> Result<(), SessionError> {
+    match value.get("schema").and_then(|s| s.as_str()) {
+        Some(s) if s == wanted => Ok(()),
+        Some(other) => Err(SessionError::Input(format!(
+            "{} is a {other} document; this PortSleuth reads {what}s of schema {wanted}",
+            path.display()
+        ))),
+        None => Err(SessionError::Input(format!(
+            "{} is not a PortSleuth {what}: it has no schema field",
+            path.display()
+        ))),
+    }
+}
+
+/// Reads a snapshot file, or the snapshot inside a JSON report.
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, SessionError> {
+    let value = read_json(path, "snapshot")?;
+    let inner = if value.get("sockets").is_some() {
+        value
+    } else {
+        value
+            .get("snapshot")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    };
+    if inner.is_null() {
+        return Err(SessionError::Input(format!(
+            "{} holds no snapshot (it was made without a scan)",
+            path.display()
+        )));
+    }
+    check_schema(path, &inner, SNAPSHOT_SCHEMA, "snapshot")?;
+    serde_json::from_value(inner).map_err(|e| {
+        SessionError::Input(format!(
+            "{} is not a PortSleuth snapshot: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Reads a JSON report (`diagnose --format json`, `fix --output`).
+pub fn read_report(path: &Path) -> Result<Report, SessionError> {
+    let value = read_json(path, "report")?;
+    check_schema(path, &value, REPORT_SCHEMA, "report")?;
+    serde_json::from_value(value).map_err(|e| {
+        SessionError::Input(format!(
+            "{} is not a PortSleuth JSON report: {e}",
+            path.display()
+        ))
+    })
+}
