@@ -23,6 +23,8 @@ fn with_stdin(args: &[&str], input: &[u8]) -> Output {
         .expect("run portsleuth");
     let mut stdin = child.stdin.take().expect("stdin");
     let input = input.to_vec();
+    // A test's own helper thread feeding a pipe, not product work.
+    #[allow(clippy::disallowed_methods)]
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });

@@ -20,6 +20,8 @@ fn run(program: &str, args: &[&str], stdin: &[u8]) -> Output {
         .expect("start the program");
     let mut pipe = child.stdin.take().expect("stdin");
     let input = stdin.to_vec();
+    // A test's own helper thread feeding a pipe, not product work.
+    #[allow(clippy::disallowed_methods)]
     let writer = std::thread::spawn(move || {
         let _ = pipe.write_all(&input);
     });

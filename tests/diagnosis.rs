@@ -5,8 +5,8 @@
 use portsleuth::engine::diagnose::{diagnose, Diagnosis, EvidenceSource};
 use portsleuth::engine::kb::{ActionKind, KnowledgeBase};
 use portsleuth::engine::model::Category;
-use portsleuth::engine::snapshot::{Process, Service, ServiceManager, Snapshot, Socket, Transport};
 use portsleuth::engine::reader::Reader;
+use portsleuth::engine::snapshot::{Process, Service, ServiceManager, Snapshot, Socket, Transport};
 
 const DIALOG: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'ann on MAIL', Server: 'mail', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92";
 

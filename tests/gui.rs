@@ -5,6 +5,8 @@
 #![cfg(feature = "gui")]
 
 mod common;
+#[path = "common/fake_machine.rs"]
+mod fake_machine;
 
 use common::{seed_dialog, spawn_listener};
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -106,8 +108,16 @@ fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_sa
         .click();
     h.run_steps(4);
     assert_eq!(h.state().wizard.step(), Step::Scan);
-    let selected = h.state().wizard.scan.table.selected.expect("a row is selected");
-    assert!(h.state().wizard.scan.table.rows[selected].pids.contains(&pid));
+    let selected = h
+        .state()
+        .wizard
+        .scan
+        .table
+        .selected
+        .expect("a row is selected");
+    assert!(h.state().wizard.scan.table.rows[selected]
+        .pids
+        .contains(&pid));
     h.get_by_label("3  Diagnosis").click();
     h.run_steps(4);
 
@@ -142,7 +152,9 @@ fn the_seed_error_leads_to_the_proxy_stopped_the_port_free_and_an_html_report_sa
     h.get_by_label("Go to Report").click();
     h.run_steps(4);
     let out = dir.path().join("ticket.html");
-    h.state_mut().wizard.apply(Command::SetSavePath(out.display().to_string()));
+    h.state_mut()
+        .wizard
+        .apply(Command::SetSavePath(out.display().to_string()));
     h.get_by_label("Save").click();
     wait_idle(&mut h);
     h.get_by_label_contains("Saved the HTML report");
@@ -252,20 +264,26 @@ fn a_failing_save_says_why_and_leaves_no_file() {
     h.get_by_label("5  Report").click();
     h.run_steps(4);
     let missing = dir.path().join("no-such-folder").join("r.html");
-    h.state_mut().wizard.apply(Command::SetSavePath(missing.display().to_string()));
+    h.state_mut()
+        .wizard
+        .apply(Command::SetSavePath(missing.display().to_string()));
     h.get_by_label("Save").click();
     wait_idle(&mut h);
     h.get_by_label_contains("Not saved: cannot write");
     assert!(!missing.exists());
     // A folder is not a file name.
-    h.state_mut().wizard.apply(Command::SetSavePath(dir.path().display().to_string()));
+    h.state_mut()
+        .wizard
+        .apply(Command::SetSavePath(dir.path().display().to_string()));
     h.get_by_label("Save").click();
     wait_idle(&mut h);
     h.get_by_label_contains("is a folder: add a file name");
     // An existing file is only replaced after asking.
     let existing = dir.path().join("old.html");
     std::fs::write(&existing, "keep me").unwrap();
-    h.state_mut().wizard.apply(Command::SetSavePath(existing.display().to_string()));
+    h.state_mut()
+        .wizard
+        .apply(Command::SetSavePath(existing.display().to_string()));
     h.get_by_label("Save").click();
     wait_idle(&mut h);
     h.get_by_label("Replace the file?");
@@ -397,4 +415,110 @@ fn escape_in_the_confirmation_runs_nothing_and_says_so() {
         l.child.try_wait().unwrap().is_none(),
         "PoProxy.exe still runs"
     );
+}
+
+fn app_on(
+    settings: &Path,
+    machine: std::sync::Arc<fake_machine::FakeMachine>,
+    writer: Option<portsleuth::gui::wizard::Writer>,
+) -> Harness<'static, PortSleuthApp> {
+    let settings = settings.to_path_buf();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_max_steps(1000)
+        .build_eframe(move |cc| {
+            PortSleuthApp::new(
+                &cc.egui_ctx,
+                GuiOptions {
+                    settings_path: Some(settings),
+                    machine: Some(machine),
+                    writer,
+                    ..Default::default()
+                },
+            )
+        })
+}
+
+#[test]
+fn on_a_fake_machine_the_wizard_stops_the_holder_and_says_the_port_is_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let machine = std::sync::Arc::new(fake_machine::FakeMachine::with_listener(
+        "PoProxy.exe",
+        4242,
+        110,
+    ));
+    let mut h = app_on(&dir.path().join("settings.json"), machine.clone(), None);
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.get_by_label("PoProxy.exe");
+    h.get_by_label("Show the diagnosis").click();
+    h.run_steps(4);
+    h.get_by_label("An antivirus e-mail proxy answers on the mail port, so the login fails");
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    h.get_by_label("Stop process PoProxy.exe (PID 4242)")
+        .click();
+    wait_idle(&mut h);
+    h.get_by_label("Run it").click();
+    wait_idle(&mut h);
+    assert_eq!(*machine.stopped.lock().unwrap(), vec![4242]);
+    h.get_by_label_contains("Done and verified");
+    h.get_by_label("Re-scan: port 110 is now free");
+}
+
+#[test]
+fn a_save_to_a_slow_disk_does_not_hold_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+    let entered_tx = std::sync::Mutex::new(entered_tx);
+    // A disk that takes as long as the test says: the write blocks until released.
+    let writer: portsleuth::gui::wizard::Writer = std::sync::Arc::new(move |path, bytes| {
+        let _ = entered_tx.lock().unwrap().send(());
+        let _ = wait.lock().unwrap().recv_timeout(Duration::from_secs(30));
+        portsleuth::session::files::write_atomic(path, bytes)
+    });
+    let machine = std::sync::Arc::new(fake_machine::FakeMachine::with_listener(
+        "PoProxy.exe",
+        4242,
+        110,
+    ));
+    let mut h = app_on(&dir.path().join("settings.json"), machine, Some(writer));
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Diagnose without scanning").click();
+    h.run_steps(4);
+    h.get_by_label("5  Report").click();
+    h.run_steps(4);
+    let out = dir.path().join("slow.html");
+    h.state_mut()
+        .wizard
+        .apply(Command::SetSavePath(out.display().to_string()));
+    h.get_by_label("Save").click();
+    h.step();
+    entered
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the save reached the disk");
+    // The disk is stuck; frames keep being drawn and the window says what it is doing.
+    for _ in 0..20 {
+        h.step();
+    }
+    h.get_by_label_contains("Saving");
+    assert!(!out.exists(), "nothing is written before the disk answers");
+    h.get_by_label("3  Diagnosis").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().wizard.step(),
+        Step::Diagnosis,
+        "the window still answers clicks"
+    );
+    release.send(()).unwrap();
+    wait_idle(&mut h);
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
+    h.get_by_label("5  Report").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Saved the HTML report");
 }

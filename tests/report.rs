@@ -3,12 +3,12 @@
 //!
 //! Regenerate the golden files after an intended change with `UPDATE_GOLDEN=1 cargo test --test report`.
 
-use portsleuth::report::html::render_html;
-use portsleuth::session::{Case, Knowledge};
-use portsleuth::report::{markdown::render_markdown, text::render_text, Report};
 use portsleuth::engine::snapshot::{
     Host, Process, Product, Service, ServiceManager, Snapshot, Socket, Transport, Warning,
 };
+use portsleuth::report::html::render_html;
+use portsleuth::report::{markdown::render_markdown, text::render_text, Report};
+use portsleuth::session::{Case, Knowledge};
 use std::path::Path;
 use std::process::{Command, Output};
 

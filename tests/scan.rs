@@ -7,12 +7,12 @@ use common::{seed_dialog, spawn_listener};
 use portsleuth::engine::diagnose::diagnose;
 use portsleuth::engine::kb::KnowledgeBase;
 use portsleuth::engine::model::Category;
-use portsleuth::engine::snapshot::{Snapshot, Transport};
 use portsleuth::engine::reader::Reader;
+use portsleuth::engine::snapshot::{Snapshot, Transport};
 use portsleuth::jobs::no_wake;
 use portsleuth::platform::{scan, start_scan, LiveMachine, ScanOptions};
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 #[test]
 fn child_listener() {

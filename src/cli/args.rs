@@ -111,7 +111,6 @@ pub enum ScanFormat {
     Json,
 }
 
-
 impl ReportOutput {
     /// The format asked for, or the one the `--output` file's extension implies (text
     /// otherwise).

@@ -77,7 +77,10 @@ pub fn run(kb_dirs: &[PathBuf], action: KbCommand) -> Result<Exit, SessionError>
             let label = match &dir {
                 Some(d) => {
                     if !d.is_dir() {
-                        return Err(SessionError::Usage(format!("{}: not a folder", d.display())));
+                        return Err(SessionError::Usage(format!(
+                            "{}: not a folder",
+                            d.display()
+                        )));
                     }
                     sources.extend(read_folder(d, &mut errors));
                     d.display().to_string()
@@ -152,4 +155,3 @@ pub fn run(kb_dirs: &[PathBuf], action: KbCommand) -> Result<Exit, SessionError>
         }
     }
 }
-

@@ -17,9 +17,11 @@ pub fn run(args: ScanArgs) -> Result<Exit, SessionError> {
         ports: args.ports.clone(),
     })?;
     let out = match args.format {
-        ScanFormat::Json => serde_json::to_string_pretty(&snapshot)
-            .map_err(|e| SessionError::Internal(e.to_string()))?
-            + "\n",
+        ScanFormat::Json => {
+            serde_json::to_string_pretty(&snapshot)
+                .map_err(|e| SessionError::Internal(e.to_string()))?
+                + "\n"
+        }
         ScanFormat::Text => crate::report::scan_text::render(&snapshot, &args.ports),
     };
     emit(&to, &out)?;

@@ -83,7 +83,10 @@ impl PortSleuthApp {
         let wake: Wake = Arc::new(move || repaint_ctx.request_repaint());
         let engine = Engine {
             knowledge: Arc::new(knowledge),
-            machine: options.machine.take().unwrap_or_else(|| Arc::new(LiveMachine)),
+            machine: options
+                .machine
+                .take()
+                .unwrap_or_else(|| Arc::new(LiveMachine)),
         };
         let mut wizard = Wizard::new(engine, settings.format, settings.redact, Arc::clone(&wake));
         if let Some(writer) = options.writer.take() {
@@ -95,7 +98,13 @@ impl PortSleuthApp {
         if let Some(snapshot) = options.snapshot.take() {
             wizard.use_snapshot(snapshot);
         }
-        for problem in [kb_problem.map(|p| format!("Rule folders: {p}")), settings_problem.map(|p| format!("Settings: {p}"))].into_iter().flatten() {
+        for problem in [
+            kb_problem.map(|p| format!("Rule folders: {p}")),
+            settings_problem.map(|p| format!("Settings: {p}")),
+        ]
+        .into_iter()
+        .flatten()
+        {
             if wizard.notice().is_none() {
                 wizard.set_notice(Notice::info(problem));
             }

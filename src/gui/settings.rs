@@ -82,7 +82,8 @@ impl Settings {
                 reason: e.to_string(),
             })?;
         }
-        let json = serde_json::to_vec_pretty(self).map_err(|e| SessionError::Internal(e.to_string()))?;
+        let json =
+            serde_json::to_vec_pretty(self).map_err(|e| SessionError::Internal(e.to_string()))?;
         write_atomic(path, &json)
     }
 }

@@ -11,7 +11,6 @@ use crate::engine::snapshot::{
 use netstat2::{AddressFamilyFlags, ProtocolFlags};
 use std::collections::{HashMap, HashSet};
 
-
 pub const ELEVATE_HINT: &str =
     "Run it with sudo (sudo portsleuth …) to see every process's sockets.";
 

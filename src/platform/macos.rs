@@ -11,7 +11,6 @@ use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
 use crate::engine::snapshot::{Process, Product, Service, ServiceManager, Socket, Warning};
 use std::collections::BTreeMap;
 
-
 pub(crate) use super::generic::{is_elevated, windows_specials, ELEVATE_HINT};
 
 const LAUNCHCTL: &str = "/bin/launchctl";

@@ -59,7 +59,12 @@ pub fn run(program: impl AsRef<Path>, args: &[&str]) -> Result<Output, RunError>
     }
     // What a failing tool says last on its error stream is usually the reason; some tools say
     // it on standard output instead.
-    let last = |text: &str| text.lines().map(str::trim).rfind(|l| !l.is_empty()).map(str::to_owned);
+    let last = |text: &str| {
+        text.lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty())
+            .map(str::to_owned)
+    };
     let said = last(&stderr)
         .or_else(|| last(&stdout))
         .unwrap_or_else(|| "no message".to_owned());
@@ -102,7 +107,10 @@ mod tests {
             run("portsleuth-no-such-program", &[]),
             Err(RunError::NotFound { .. })
         ));
-        match run("sh", &["-c", "echo first; echo 'the last words' >&2; exit 3"]) {
+        match run(
+            "sh",
+            &["-c", "echo first; echo 'the last words' >&2; exit 3"],
+        ) {
             Err(RunError::Failed { said, status, .. }) => {
                 assert_eq!(said, "the last words");
                 assert!(status.contains('3'), "{status}");

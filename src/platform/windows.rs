@@ -8,8 +8,8 @@
 //! [`super::parse::windows_text`]. A tool that fails or prints nothing readable becomes a warning with
 //! a remedy, never an aborted scan.
 
-use super::parse::windows_text::{self, ScService, TasklistRow, UninstallEntry};
 use super::parse::pe_version;
+use super::parse::windows_text::{self, ScService, TasklistRow, UninstallEntry};
 use super::{Phase, RawSocket, Reporter, ScanError, ScanOptions};
 use crate::engine::snapshot::{
     HttpSysRegistration, PortRange, Process, Product, Service, ServiceManager, Socket, Transport,

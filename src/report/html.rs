@@ -7,10 +7,10 @@
 //! bidi controls visible; only http(s) references become links. Pure: no I/O, no clock — two
 //! renderings of one report are the same bytes.
 
+use super::words::{is_direction_control, is_web_url, percent, side_label, yes_no};
+use super::Report;
 use crate::engine::diagnose::{EvidenceSource, Finding};
 use crate::engine::fixing::Outcome;
-use crate::engine::kb::PortSide;
-use super::Report;
 use crate::engine::snapshot::{Process, Snapshot, Socket};
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
@@ -96,43 +96,6 @@ impl fmt::Display for Esc<'_> {
             clean_from = i + ch.len_utf8();
         }
         f.write_str(&s[clean_from..])
-    }
-}
-
-/// Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the bare
-/// direction marks: invisible, and able to make a file name or command read backwards.
-fn is_direction_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
-/// Only web addresses become links; `javascript:`, `file:` and anything odd stay text.
-fn is_web_url(url: &str) -> bool {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && url.len() > 8
-        && !url
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || is_direction_control(c))
-}
-
-fn percent(confidence: f64) -> u32 {
-    // `as` turns NaN into 0, which is the honest width for a confidence that is not a number.
-    (confidence.clamp(0.0, 1.0) * 100.0).round() as u32
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b {
-        "yes"
-    } else {
-        "no"
-    }
-}
-
-fn side_words(side: PortSide) -> &'static str {
-    match side {
-        PortSide::Local => "local bind",
-        PortSide::Remote => "remote",
-        PortSide::Unknown => "side unknown",
     }
 }
 
@@ -414,7 +377,7 @@ fn port_holders(out: &mut String, r: &Report) {
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             h.port,
-            side_words(h.side),
+            side_label(h.side, false),
             Esc(&h.summary),
             pids,
             Esc(&kind)
@@ -521,7 +484,7 @@ fn mail_fields(out: &mut String, r: &Report) {
         let side = if p.inferred {
             "implied"
         } else {
-            side_words(p.side)
+            side_label(p.side, false)
         };
         let addr = p
             .address
@@ -1169,10 +1132,7 @@ mod tests {
 
     #[test]
     fn a_truncated_paste_says_how_much_was_kept() {
-        let text = format!(
-            "{DIALOG}\n{}",
-            "x".repeat(crate::report::MAX_REPORT_TEXT)
-        );
+        let text = format!("{DIALOG}\n{}", "x".repeat(crate::report::MAX_REPORT_TEXT));
         let html = render_html(&report(&text, None));
         assert!(html.contains(&format!(
             "The text was {} bytes; only the first {} bytes are kept here.",

@@ -1,8 +1,9 @@
 //! Markdown that pastes cleanly into ticket systems and chat. Everything that came from the
 //! paste or the machine is escaped, and the paste sits in a fence nothing inside can close.
 
-use super::words::action_line;
+use super::words::{action_line, is_web_url, percent};
 use super::Report;
+use crate::engine::diagnose::Finding;
 use std::fmt::Write as _;
 
 /// Markdown that pastes cleanly into ticket systems and chat.
@@ -22,51 +23,7 @@ pub fn render_markdown(r: &Report) -> String {
         md(&r.generated_at)
     );
     for (i, f) in d.findings.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "### {}. {} — {:.0}%\n",
-            i + 1,
-            md(&f.title),
-            f.confidence * 100.0
-        );
-        let _ = writeln!(out, "`{}` · rule `{}`\n", f.category, f.rule_id);
-        let _ = writeln!(out, "{}\n", md(&f.explanation));
-        if !f.evidence.is_empty() || !f.unverified.is_empty() {
-            let _ = writeln!(out, "**Why**\n");
-            for e in &f.evidence {
-                let _ = writeln!(out, "- {}", md(&e.says));
-            }
-            for u in &f.unverified {
-                let _ = writeln!(out, "- _not checked:_ {}", md(u));
-            }
-            for w in &f.withheld {
-                let _ = writeln!(out, "- _not offered:_ {}", md(w));
-            }
-            out.push('\n');
-        }
-        if !f.steps.is_empty() {
-            let _ = writeln!(out, "**What to do**\n");
-            for (n, s) in f.steps.iter().enumerate() {
-                let _ = writeln!(out, "{}. {}", n + 1, md(s));
-            }
-            out.push('\n');
-        }
-        for reference in &f.references {
-            match &reference.url {
-                Some(url) => {
-                    let _ = writeln!(
-                        out,
-                        "- [{}](<{}>)",
-                        md(&reference.title),
-                        url.replace(['<', '>', ' '], "")
-                    );
-                }
-                None => {
-                    let _ = writeln!(out, "- {}", md(&reference.title));
-                }
-            }
-        }
-        out.push('\n');
+        finding(&mut out, i, f);
     }
     if !r.actions_taken.is_empty() {
         let _ = writeln!(out, "### Actions taken\n");
@@ -88,6 +45,71 @@ pub fn render_markdown(r: &Report) -> String {
         }
         out.push('\n');
     }
+    decoded_and_read(&mut out, r);
+    let _ = writeln!(
+        out,
+        "\n### Pasted error{}\n",
+        if r.input.truncated {
+            " (first part)"
+        } else {
+            ""
+        }
+    );
+    out.push_str(&fenced(&r.input.text));
+    out
+}
+
+/// One finding: title, confidence, why, what to do, references.
+fn finding(out: &mut String, i: usize, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "### {}. {} — {}%\n",
+        i + 1,
+        md(&f.title),
+        percent(f.confidence)
+    );
+    let _ = writeln!(out, "`{}` · rule `{}`\n", f.category, f.rule_id);
+    let _ = writeln!(out, "{}\n", md(&f.explanation));
+    if !f.evidence.is_empty() || !f.unverified.is_empty() {
+        let _ = writeln!(out, "**Why**\n");
+        for e in &f.evidence {
+            let _ = writeln!(out, "- {}", md(&e.says));
+        }
+        for u in &f.unverified {
+            let _ = writeln!(out, "- _not checked:_ {}", md(u));
+        }
+        for w in &f.withheld {
+            let _ = writeln!(out, "- _not offered:_ {}", md(w));
+        }
+        out.push('\n');
+    }
+    if !f.steps.is_empty() {
+        let _ = writeln!(out, "**What to do**\n");
+        for (n, s) in f.steps.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", n + 1, md(s));
+        }
+        out.push('\n');
+    }
+    for reference in &f.references {
+        match reference.url.as_deref().filter(|u| is_web_url(u)) {
+            Some(url) => {
+                let _ = writeln!(
+                    out,
+                    "- [{}](<{}>)",
+                    md(&reference.title),
+                    url.replace(['<', '>', ' '], "")
+                );
+            }
+            None => {
+                let _ = writeln!(out, "- {}", md(&reference.title));
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// What the codes mean, what was read from the text, and the machine.
+fn decoded_and_read(out: &mut String, r: &Report) {
     let _ = writeln!(out, "### Decoded\n");
     for c in &r.symptoms.codes {
         let _ = writeln!(
@@ -159,17 +181,6 @@ pub fn render_markdown(r: &Report) -> String {
             let _ = writeln!(out, "\n- could not see: {}", md(&w.what));
         }
     }
-    let _ = writeln!(
-        out,
-        "\n### Pasted error{}\n",
-        if r.input.truncated {
-            " (first part)"
-        } else {
-            ""
-        }
-    );
-    out.push_str(&fenced(&r.input.text));
-    out
 }
 
 /// The text in a fenced code block that nothing inside can close: the fence is longer than any

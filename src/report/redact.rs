@@ -20,10 +20,10 @@
 //! note says the text was redacted. [`RedactionMap`] lists the placeholders used, never the
 //! originals. Pure: no I/O.
 
-use crate::engine::diagnose::Diagnosis;
 use super::Report;
-use crate::engine::snapshot::Snapshot;
+use crate::engine::diagnose::Diagnosis;
 use crate::engine::reader::Symptoms;
+use crate::engine::snapshot::Snapshot;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Serialize;
@@ -642,8 +642,8 @@ impl Replacer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::html::render_html;
     use crate::engine::snapshot::{Host, Process, Socket, Transport};
+    use crate::report::html::render_html;
 
     const TEXT: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'jdoe on MAILSRV-07', Server: 'mx1.acme-corp.example', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Error Number: 0x800CCC92\nReported by Jane.Doe@Acme-Corp.example from wks-ann-42; client 10.20.30.40 and [2001:db8::42]:51000 via 192.168.7.9:110, local 127.0.0.1:110 and 0.0.0.0:110 and [::1]:110\nLog: C:\\Users\\annsmith\\AppData\\Local\\Temp\\pop3.log\n";
 

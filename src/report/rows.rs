@@ -45,7 +45,10 @@ impl SocketRow {
 /// A row for every socket of the snapshot, in the snapshot's order. `pinned_ports` are the
 /// ports the error names.
 pub fn socket_rows(s: &Snapshot, pinned_ports: &[u16]) -> Vec<SocketRow> {
-    s.sockets.iter().map(|sock| row(s, sock, pinned_ports)).collect()
+    s.sockets
+        .iter()
+        .map(|sock| row(s, sock, pinned_ports))
+        .collect()
 }
 
 /// The order a person reads a scan in: the ports asked about first, then listeners by port,
@@ -73,7 +76,10 @@ fn row(s: &Snapshot, sock: &Socket, pinned_ports: &[u16]) -> SocketRow {
         (!p.services.is_empty()).then(|| {
             p.services
                 .iter()
-                .map(|id| s.service(id).map_or(id.clone(), |sv| sv.display_name.clone()))
+                .map(|id| {
+                    s.service(id)
+                        .map_or(id.clone(), |sv| sv.display_name.clone())
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         })

@@ -3,9 +3,8 @@
 
 use super::words::{action_line, bar, side_label};
 use super::Report;
-use crate::engine::diagnose::EvidenceSource;
+use crate::engine::diagnose::{EvidenceSource, Finding};
 use std::fmt::Write as _;
-
 
 /// Plain text for a terminal or an e-mail: the answer first, then why, then what was read.
 pub fn render_text(r: &Report) -> String {
@@ -45,51 +44,7 @@ pub fn render_text(r: &Report) -> String {
     );
     out.push('\n');
     for (i, f) in d.findings.iter().enumerate() {
-        item(&mut out, &format!("{}. ", i + 1), &f.title);
-        let _ = writeln!(out, "   {}   category: {}", bar(f.confidence), f.category);
-        let _ = writeln!(out, "   rule: {}", f.rule_id);
-        item(&mut out, "   ", &f.explanation);
-        if !f.evidence.is_empty() || !f.unverified.is_empty() {
-            let _ = writeln!(out, "   Why:");
-        }
-        for e in &f.evidence {
-            let tag = if e.source == EvidenceSource::Text {
-                "[text] "
-            } else {
-                "[scan] "
-            };
-            item(&mut out, "   - ", &format!("{tag}{}", e.says));
-        }
-        for u in &f.unverified {
-            item(&mut out, "   - ", &format!("[not checked] {u}"));
-        }
-        if !f.steps.is_empty() {
-            let _ = writeln!(out, "   What to do:");
-            for (n, s) in f.steps.iter().enumerate() {
-                item(&mut out, &format!("   {}) ", n + 1), s);
-            }
-        }
-        if !f.actions.is_empty() {
-            let _ = writeln!(out, "   Actions:");
-            for a in &f.actions {
-                item(&mut out, "   * ", &format!("{} [{}]", a.label, a.id));
-                if let Some(c) = &a.caution {
-                    item(&mut out, "     note: ", c);
-                }
-            }
-        }
-        for w in &f.withheld {
-            item(&mut out, "   Not offered: ", w);
-        }
-        for reference in &f.references {
-            let link = reference
-                .url
-                .as_deref()
-                .map(|u| format!(" <{u}>"))
-                .unwrap_or_default();
-            item(&mut out, "   See: ", &format!("{}{link}", reference.title));
-        }
-        out.push('\n');
+        finding(&mut out, i, f);
     }
     if !r.actions_taken.is_empty() {
         let _ = writeln!(out, "Actions taken:");
@@ -133,6 +88,55 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(out, "rule file problem (skipped): {w}");
     }
     out
+}
+
+/// One finding: the title, the confidence, why, what to do and the actions offered.
+fn finding(out: &mut String, i: usize, f: &Finding) {
+    item(out, &format!("{}. ", i + 1), &f.title);
+    let _ = writeln!(out, "   {}   category: {}", bar(f.confidence), f.category);
+    let _ = writeln!(out, "   rule: {}", f.rule_id);
+    item(out, "   ", &f.explanation);
+    if !f.evidence.is_empty() || !f.unverified.is_empty() {
+        let _ = writeln!(out, "   Why:");
+    }
+    for e in &f.evidence {
+        let tag = if e.source == EvidenceSource::Text {
+            "[text] "
+        } else {
+            "[scan] "
+        };
+        item(out, "   - ", &format!("{tag}{}", e.says));
+    }
+    for u in &f.unverified {
+        item(out, "   - ", &format!("[not checked] {u}"));
+    }
+    if !f.steps.is_empty() {
+        let _ = writeln!(out, "   What to do:");
+        for (n, s) in f.steps.iter().enumerate() {
+            item(out, &format!("   {}) ", n + 1), s);
+        }
+    }
+    if !f.actions.is_empty() {
+        let _ = writeln!(out, "   Actions:");
+        for a in &f.actions {
+            item(out, "   * ", &format!("{} [{}]", a.label, a.id));
+            if let Some(c) = &a.caution {
+                item(out, "     note: ", c);
+            }
+        }
+    }
+    for w in &f.withheld {
+        item(out, "   Not offered: ", w);
+    }
+    for reference in &f.references {
+        let link = reference
+            .url
+            .as_deref()
+            .map(|u| format!(" <{u}>"))
+            .unwrap_or_default();
+        item(out, "   See: ", &format!("{}{link}", reference.title));
+    }
+    out.push('\n');
 }
 
 /// The "Read from the text" part of the plain-text report.

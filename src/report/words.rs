@@ -118,6 +118,22 @@ pub fn what_happens(kind: ActionKind) -> &'static str {
     }
 }
 
+/// Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the bare
+/// direction marks: invisible, and able to make a file name or command read backwards.
+pub fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Only web addresses become links; `javascript:`, `file:` and anything odd stay text.
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && url.len() > 8
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || is_direction_control(c))
+}
+
 pub fn yes_no(b: bool) -> &'static str {
     if b {
         "yes"

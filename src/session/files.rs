@@ -72,7 +72,9 @@ pub fn check_writable(path: &Path, replace: bool) -> Result<(), SessionError> {
         return Err(refuse("is a folder; name a file"));
     }
     if !link.file_type().is_symlink() && !link.is_file() {
-        return Err(refuse("is not a regular file (a device, FIFO or socket); PortSleuth never replaces those"));
+        return Err(refuse(
+            "is not a regular file (a device, FIFO or socket); PortSleuth never replaces those",
+        ));
     }
     if link.file_type().is_symlink() {
         if let Ok(target) = std::fs::metadata(path) {
@@ -174,6 +176,9 @@ mod tests {
         assert!(check_writable(&file, true).is_ok());
         assert!(check_writable(&dir.path().join("new.json"), false).is_ok());
         assert!(check_writable(&dir.path().join("no/new.json"), true).is_err());
-        assert_eq!(Destination::from_arg(Some(Path::new("-"))), Destination::Stdout);
+        assert_eq!(
+            Destination::from_arg(Some(Path::new("-"))),
+            Destination::Stdout
+        );
     }
 }

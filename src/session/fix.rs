@@ -6,10 +6,10 @@
 //! act; re-scan the port; record all of it. The judging is pure (`engine::fixing`); this
 //! module gathers the facts from the [`Machine`] and acts through it.
 
+use crate::clock::now_rfc3339;
 use crate::engine::diagnose::PlannedAction;
 use crate::engine::fixing::{check_target, verify_port, ActionRecord, Me, Outcome};
 use crate::engine::kb::ActionKind;
-use crate::clock::now_rfc3339;
 use crate::engine::snapshot::{Service, ServiceManager, Snapshot};
 use crate::platform::{act, Machine, ScanOptions, Stopped};
 use crate::report::Report;
@@ -172,7 +172,11 @@ pub fn execute(machine: &dyn Machine, prepared: &Prepared, options: &FixOptions)
     let result = match &prepared.step {
         Step::StopProcess { pid } => {
             let start = t.start_time;
-            let still_same = || machine.process_now(*pid).is_some_and(|p| Some(p.start_time) == start);
+            let still_same = || {
+                machine
+                    .process_now(*pid)
+                    .is_some_and(|p| Some(p.start_time) == start)
+            };
             machine.stop_process(*pid, options.grace, &still_same).map_err(|e| e.to_string()).map(|how| match how {
                 Stopped::Gracefully => format!("{} exited after the polite request (SIGTERM / close)", t.exe_name.as_deref().unwrap_or("the process")),
                 Stopped::Forced => format!(
@@ -184,7 +188,9 @@ pub fn execute(machine: &dyn Machine, prepared: &Prepared, options: &FixOptions)
         }
         Step::Run(argvs) => argvs
             .iter()
-            .try_fold(String::new(), |_, argv| machine.run(argv).map_err(|e| e.to_string()))
+            .try_fold(String::new(), |_, argv| {
+                machine.run(argv).map_err(|e| e.to_string())
+            })
             .map(|_| format!("ran: {}", prepared.commands.join("; "))),
     };
     match result {
@@ -274,12 +280,13 @@ pub fn previewed(prepared: &Prepared) -> ActionRecord {
 
 /// PIDs and executable names holding `port` now.
 fn holders_of(machine: &dyn Machine, port: u16) -> Result<Vec<(u32, String)>, String> {
-    let snap: Snapshot = machine.scan(
-        &ScanOptions { ports: vec![port] },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    )
-    .map_err(|e| e.to_string())?;
+    let snap: Snapshot = machine
+        .scan(
+            &ScanOptions { ports: vec![port] },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for h in snap.holders(port) {
         if let Some(p) = h.process {
@@ -376,7 +383,9 @@ pub fn uninstall_commands(
         .ok_or_else(|| format!("the report has no details of product {id}"))?;
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<String>>();
     Ok(match product.source.as_str() {
-        "dpkg" if machine.on_path("apt-get") => vec![s(&["apt-get", "remove", "-y", &product.name])],
+        "dpkg" if machine.on_path("apt-get") => {
+            vec![s(&["apt-get", "remove", "-y", &product.name])]
+        }
         "dpkg" => vec![s(&["dpkg", "--remove", &product.name])],
         "rpm" => {
             let tool = ["dnf", "zypper", "yum"]
@@ -500,13 +509,22 @@ mod tests {
             ..Snapshot::default()
         };
         assert_eq!(
-            uninstall_commands(&crate::platform::LiveMachine, Some(&snap), Some("registry:hklm/NAV")),
+            uninstall_commands(
+                &crate::platform::LiveMachine,
+                Some(&snap),
+                Some("registry:hklm/NAV")
+            ),
             Ok(vec![vec![
                 "cmd".to_owned(),
                 "/C".into(),
                 "MsiExec.exe /X{GUID} /qn".into()
             ]])
         );
-        assert!(uninstall_commands(&crate::platform::LiveMachine, Some(&snap), Some("registry:hklm/none")).is_err());
+        assert!(uninstall_commands(
+            &crate::platform::LiveMachine,
+            Some(&snap),
+            Some("registry:hklm/none")
+        )
+        .is_err());
     }
 }

@@ -167,6 +167,8 @@ cat >"$ANSIBLE_CONFIG" <<EOF
 inventory = $INVENTORY
 collections_path = $COLLECTIONS
 local_tmp = $ANSIBLE_HOME/tmp
+# The controller's own tasks (delegate_to: localhost) run here; each host has its own below.
+remote_tmp = $ANSIBLE_HOME/remote-tmp
 host_key_checking = False
 retry_files_enabled = False
 interpreter_python = /usr/bin/python3

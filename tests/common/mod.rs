@@ -57,7 +57,11 @@ pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: boo
     panic!("the listener never printed its port");
 }
 
-fn try_start_listener(exe: &std::path::Path, addr: &str, ignore_term: bool) -> Option<(Child, u16)> {
+fn try_start_listener(
+    exe: &std::path::Path,
+    addr: &str,
+    ignore_term: bool,
+) -> Option<(Child, u16)> {
     let mut cmd = if ignore_term {
         let mut c = Command::new("sh");
         c.args(["-c", "trap '' TERM; exec \"$0\" \"$@\""]).arg(exe);
@@ -66,15 +70,15 @@ fn try_start_listener(exe: &std::path::Path, addr: &str, ignore_term: bool) -> O
         Command::new(exe)
     };
     cmd.args([
-            "--exact",
-            "child_listener",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("PORTSLEUTH_TEST_LISTEN", addr)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        "--exact",
+        "child_listener",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("PORTSLEUTH_TEST_LISTEN", addr)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     let mut child = spawn_retrying(&mut cmd);
     let stdout = child.stdout.take().expect("piped stdout");
     let mut port = None;

@@ -7,28 +7,24 @@ use crate::engine::model::Span;
 impl Ctx<'_> {
     /// Whether a symptom matcher holds, and if so the evidence for it.
     pub(super) fn matches(&self, m: &SymptomMatcher) -> Option<Evidence> {
-        let s = self.symptoms;
-        let text = |says: String, span: Span| {
-            Some(Evidence {
-                source: EvidenceSource::Text,
-                says,
-                span: Some(span),
-                port: None,
-                pid: None,
-            })
-        };
         match m {
-            SymptomMatcher::Condition(c) => {
-                let hit = s.conditions.iter().find(|h| h.condition == *c)?;
-                text(
-                    format!(
-                        "\u{201C}{}\u{201D} means {}",
-                        self.quote(hit.span),
-                        c.describe()
-                    ),
-                    hit.span,
-                )
-            }
+            SymptomMatcher::Code(_)
+            | SymptomMatcher::Winsock(_)
+            | SymptomMatcher::Errno(_)
+            | SymptomMatcher::Smtp(_)
+            | SymptomMatcher::Event(_) => self.code_evidence(m),
+            SymptomMatcher::Protocol(_)
+            | SymptomMatcher::Port(_)
+            | SymptomMatcher::Side(_)
+            | SymptomMatcher::Ssl(_) => self.place_evidence(m),
+            _ => self.word_evidence(m),
+        }
+    }
+
+    /// Codes and events the text holds, decoded.
+    fn code_evidence(&self, m: &SymptomMatcher) -> Option<Evidence> {
+        let s = self.symptoms;
+        match m {
             SymptomMatcher::Code(v) => {
                 let key = format!("hresult:0x{v:08X}");
                 let code = s.codes.iter().find(|c| c.key == key)?;
@@ -78,6 +74,22 @@ impl Ctx<'_> {
                     .unwrap_or_default();
                 text(format!("Event {id}{source}{meaning}"), e.span)
             }
+            SymptomMatcher::Smtp(code) => {
+                let key = format!("smtp:{code}");
+                let c = s.codes.iter().find(|c| c.key == key)?;
+                text(
+                    format!("SMTP reply {code} ({}): {}", c.name, c.meaning),
+                    c.span,
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// Where the failure happened: protocol, port, side, SSL setting.
+    fn place_evidence(&self, m: &SymptomMatcher) -> Option<Evidence> {
+        let s = self.symptoms;
+        match m {
             SymptomMatcher::Protocol(p) => {
                 let f = s.protocols.iter().find(|f| &f.value == p)?;
                 text(format!("the protocol is {}", p.to_uppercase()), f.span)
@@ -101,6 +113,25 @@ impl Ctx<'_> {
                 text(
                     format!("Secure(SSL) is {}", if f.value { "Yes" } else { "No" }),
                     f.span,
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// What the text says in words: conditions, server replies, patterns, programs.
+    fn word_evidence(&self, m: &SymptomMatcher) -> Option<Evidence> {
+        let s = self.symptoms;
+        match m {
+            SymptomMatcher::Condition(c) => {
+                let hit = s.conditions.iter().find(|h| h.condition == *c)?;
+                text(
+                    format!(
+                        "\u{201C}{}\u{201D} means {}",
+                        self.quote(hit.span),
+                        c.describe()
+                    ),
+                    hit.span,
                 )
             }
             SymptomMatcher::Response(re) => {
@@ -131,14 +162,7 @@ impl Ctx<'_> {
                     .find(|f| strip_exe(&f.value).eq_ignore_ascii_case(name))?;
                 text(format!("the text names {}", f.value), f.span)
             }
-            SymptomMatcher::Smtp(code) => {
-                let key = format!("smtp:{code}");
-                let c = s.codes.iter().find(|c| c.key == key)?;
-                text(
-                    format!("SMTP reply {code} ({}): {}", c.name, c.meaning),
-                    c.span,
-                )
-            }
+            _ => None,
         }
     }
 
@@ -153,5 +177,15 @@ impl Ctx<'_> {
             folded
         }
     }
+}
 
+/// Evidence that points at words of the pasted text.
+fn text(says: String, span: Span) -> Option<Evidence> {
+    Some(Evidence {
+        source: EvidenceSource::Text,
+        says,
+        span: Some(span),
+        port: None,
+        pid: None,
+    })
 }

@@ -148,8 +148,7 @@ impl<'a> Ctx<'a> {
             .replace("{kind}", &kind)
     }
 
-    /// The actions the rule offers, aimed at the holder the scan found, and the ones withheld
-
+    /// Who holds each port the text names, in words, for the report's summary.
     pub(super) fn port_holders(&self, snapshot: &Snapshot) -> Vec<PortHolder> {
         let mut out = Vec::new();
         for p in &self.symptoms.ports {

@@ -9,7 +9,6 @@
 //!
 //! Pure: it never scans, never acts. Results are sorted and deterministic.
 
-
 mod evidence;
 mod holders;
 mod plan;

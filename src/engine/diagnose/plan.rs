@@ -1,13 +1,14 @@
 //! The actions a finding offers, aimed at the holder the scan found, and the ones withheld
-//! because that holder is protected.
+//! because that holder is protected. The same planner plans for the report and, again from
+//! the live machine, for `fix` right before it acts.
 
 use super::{ActionTarget, CheckHit, Ctx, PlannedAction};
 use crate::engine::kb::{ActionKind, Rule};
 use crate::engine::safety::protected_reason;
-use crate::engine::snapshot::Process;
+use crate::engine::snapshot::{Process, Snapshot};
 
 impl Ctx<'_> {
-    /// because the holder is protected (with the reason).
+    /// The actions `rule` offers on the holder `hit` found, and those withheld (with why).
     pub(super) fn plan_actions(
         &self,
         rule: &Rule,
@@ -22,106 +23,28 @@ impl Ctx<'_> {
             .and_then(|h| h.process)
             .map(|p| self.behind_http_sys(p, hit.map_or(0, |h| h.port)));
         let port = hit.map(|h| h.port);
-        let snapshot = self.snapshot;
         let protected = process.and_then(protected_reason);
-        let aimed_at = |p: &Process| ActionTarget {
-            port,
-            pid: Some(p.pid),
-            start_time: Some(p.start_time),
-            exe: p.exe.clone(),
-            exe_name: Some(p.exe_name.clone()),
-            ..ActionTarget::default()
-        };
-        for kind in &rule.actions {
+        for &kind in &rule.actions {
             match (kind, process) {
+                (ActionKind::OpenReference, _) => actions.extend(reference_action(rule)),
                 (ActionKind::StopService | ActionKind::DisableService, Some(p)) => {
-                    for id in &p.services {
-                        let service = snapshot.and_then(|s| s.service(id));
-                        let name = service.map_or(id.as_str(), |s| s.display_name.as_str());
-                        let verb = if *kind == ActionKind::StopService {
-                            "Stop"
-                        } else {
-                            "Disable"
-                        };
-                        actions.push(PlannedAction {
-                            id: format!("{}-{}", kind.as_str(), id),
-                            kind: *kind,
-                            label: format!("{verb} service \u{2018}{name}\u{2019}"),
-                            target: ActionTarget {
-                                service: Some(id.clone()),
-                                service_manager: service
-                                    .map(|s| s.manager.as_str().to_owned()),
-                                ..aimed_at(p)
-                            },
-                            caution: None,
-                        });
-                    }
+                    actions.extend(service_actions(kind, p, port, self.snapshot));
                 }
-                (ActionKind::Uninstall | ActionKind::StopProcess, Some(p))
-                    if protected.is_some() =>
-                {
-                    let verb = if *kind == ActionKind::Uninstall {
-                        "uninstall"
+                (ActionKind::Uninstall | ActionKind::StopProcess, Some(p)) => {
+                    if let Some(why) = &protected {
+                        let verb = if kind == ActionKind::Uninstall {
+                            "uninstall"
+                        } else {
+                            "stop"
+                        };
+                        withheld.push(format!(
+                            "PortSleuth will not {verb} {} (PID {}): {why}.",
+                            p.exe_name, p.pid
+                        ));
+                    } else if kind == ActionKind::Uninstall {
+                        actions.extend(uninstall_action(p, port, self.snapshot));
                     } else {
-                        "stop"
-                    };
-                    let why = protected.as_deref().unwrap_or_default();
-                    withheld.push(format!(
-                        "PortSleuth will not {verb} {} (PID {}): {why}.",
-                        p.exe_name, p.pid
-                    ));
-                }
-                (ActionKind::Uninstall, Some(p)) => {
-                    if let Some(product) = p
-                        .product
-                        .as_deref()
-                        .and_then(|id| snapshot.and_then(|s| s.product(id)))
-                    {
-                        let name = if product.version.is_empty() {
-                            product.name.clone()
-                        } else {
-                            format!("{} {}", product.name, product.version)
-                        };
-                        actions.push(PlannedAction {
-                            id: format!("uninstall-{}", product.id),
-                            kind: ActionKind::Uninstall,
-                            label: format!("Uninstall {name}"),
-                            target: ActionTarget {
-                                product: Some(product.id.clone()),
-                                ..aimed_at(p)
-                            },
-                            caution: None,
-                        });
-                    }
-                }
-                (ActionKind::StopProcess, Some(p)) => {
-                    let caution = (!p.services.is_empty()).then(|| {
-                        format!("{} runs as a service; its service manager may start it again. Stop or disable the service instead.", p.exe_name)
-                    });
-                    actions.push(PlannedAction {
-                        id: format!("stop_process-{}", p.pid),
-                        kind: ActionKind::StopProcess,
-                        label: format!("Stop process {} (PID {})", p.exe_name, p.pid),
-                        target: aimed_at(p),
-                        caution,
-                    });
-                }
-                (ActionKind::OpenReference, _) => {
-                    if let Some((reference, url)) = rule
-                        .references
-                        .iter()
-                        .find_map(|r| r.url.as_ref().map(|u| (r, u)))
-                    {
-                        actions.push(PlannedAction {
-                            id: format!("open_reference-{}", rule.id),
-                            kind: ActionKind::OpenReference,
-                            label: format!("Open \u{2018}{}\u{2019}", reference.title),
-                            target: ActionTarget {
-                                url: Some(url.clone()),
-                                ..ActionTarget::default()
-                            },
-                            caution: None,
-                        });
+                        actions.push(stop_action(p, port));
                     }
                 }
                 _ => {}
@@ -137,6 +60,110 @@ impl Ctx<'_> {
             ActionKind::StopProcess => 3,
             ActionKind::OpenReference => 4,
         });
+        withheld.dedup();
         (actions, withheld)
     }
+}
+
+/// The identity of the process an action is aimed at, as the scan saw it.
+fn aimed_at(p: &Process, port: Option<u16>) -> ActionTarget {
+    ActionTarget {
+        port,
+        pid: Some(p.pid),
+        start_time: Some(p.start_time),
+        exe: p.exe.clone(),
+        exe_name: Some(p.exe_name.clone()),
+        ..ActionTarget::default()
+    }
+}
+
+/// Stop or disable each service the holder runs.
+fn service_actions(
+    kind: ActionKind,
+    p: &Process,
+    port: Option<u16>,
+    snapshot: Option<&Snapshot>,
+) -> Vec<PlannedAction> {
+    let verb = if kind == ActionKind::StopService {
+        "Stop"
+    } else {
+        "Disable"
+    };
+    p.services
+        .iter()
+        .map(|id| {
+            let service = snapshot.and_then(|s| s.service(id));
+            let name = service.map_or(id.as_str(), |s| s.display_name.as_str());
+            PlannedAction {
+                id: format!("{}-{}", kind.as_str(), id),
+                kind,
+                label: format!("{verb} service \u{2018}{name}\u{2019}"),
+                target: ActionTarget {
+                    service: Some(id.clone()),
+                    service_manager: service.map(|s| s.manager.as_str().to_owned()),
+                    ..aimed_at(p, port)
+                },
+                caution: None,
+            }
+        })
+        .collect()
+}
+
+/// Uninstall the product the holder belongs to, when the scan knows it.
+fn uninstall_action(
+    p: &Process,
+    port: Option<u16>,
+    snapshot: Option<&Snapshot>,
+) -> Option<PlannedAction> {
+    let product = p
+        .product
+        .as_deref()
+        .and_then(|id| snapshot.and_then(|s| s.product(id)))?;
+    let name = if product.version.is_empty() {
+        product.name.clone()
+    } else {
+        format!("{} {}", product.name, product.version)
+    };
+    Some(PlannedAction {
+        id: format!("uninstall-{}", product.id),
+        kind: ActionKind::Uninstall,
+        label: format!("Uninstall {name}"),
+        target: ActionTarget {
+            product: Some(product.id.clone()),
+            ..aimed_at(p, port)
+        },
+        caution: None,
+    })
+}
+
+/// Stop the holder itself.
+fn stop_action(p: &Process, port: Option<u16>) -> PlannedAction {
+    let caution = (!p.services.is_empty()).then(|| {
+        format!("{} runs as a service; its service manager may start it again. Stop or disable the service instead.", p.exe_name)
+    });
+    PlannedAction {
+        id: format!("stop_process-{}", p.pid),
+        kind: ActionKind::StopProcess,
+        label: format!("Stop process {} (PID {})", p.exe_name, p.pid),
+        target: aimed_at(p, port),
+        caution,
+    }
+}
+
+/// Open the rule's first reference that has a web address.
+fn reference_action(rule: &Rule) -> Option<PlannedAction> {
+    let (reference, url) = rule
+        .references
+        .iter()
+        .find_map(|r| r.url.as_ref().map(|u| (r, u)))?;
+    Some(PlannedAction {
+        id: format!("open_reference-{}", rule.id),
+        kind: ActionKind::OpenReference,
+        label: format!("Open \u{2018}{}\u{2019}", reference.title),
+        target: ActionTarget {
+            url: Some(url.clone()),
+            ..ActionTarget::default()
+        },
+        caution: None,
+    })
 }

@@ -4,9 +4,7 @@
 //! and gather the text evidence; boosts add or take confidence; the scan's checks confirm,
 //! adjust or refute it by looking at what holds the port. Then the finding is assembled.
 
-use super::{
-    round2, CheckHit, Ctx, Evidence, EvidenceSource, Finding, Outcome, RuledOut,
-};
+use super::{round2, CheckHit, Ctx, Evidence, EvidenceSource, Finding, Outcome, RuledOut};
 use crate::engine::kb::{Effect, Rule};
 use crate::engine::snapshot::Snapshot;
 
@@ -135,7 +133,8 @@ impl Ctx<'_> {
                     })
                 }
                 Effect::Confirm => {
-                    confirmed = Some(confirmed.map_or(check.confidence, |c| c.max(check.confidence)));
+                    confirmed =
+                        Some(confirmed.map_or(check.confidence, |c| c.max(check.confidence)));
                     evidence.push(scan_evidence(says, &hit, pid));
                     if acted_on.is_none() && hit.holder.is_some() {
                         acted_on = Some(hit);

@@ -4,7 +4,6 @@ use super::{Ctx, Evidence, EvidenceSource, Finding};
 use crate::engine::model::Category;
 
 impl Ctx<'_> {
-
     pub(super) fn unknown(&self) -> Finding {
         let s = self.symptoms;
         let mut evidence = Vec::new();

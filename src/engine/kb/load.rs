@@ -150,52 +150,83 @@ impl Ctx<'_> {
         let value = entry.into_inner();
         match kind {
             "hresult" => {
-                if let Some((code, info)) = self.typed(kind, line, value).and_then(|r| self.hresult(line, r)) {
+                if let Some((code, info)) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.hresult(line, r))
+                {
                     all.kb.hresults.insert(code, info);
                 }
             }
             "winsock" => {
-                if let Some((code, info)) = self.typed(kind, line, value).and_then(|r| self.winsock(line, r)) {
+                if let Some((code, info)) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.winsock(line, r))
+                {
                     all.kb.winsock.insert(code, info);
                 }
             }
             "smtp" => {
-                if let Some((code, info)) = self.typed(kind, line, value).and_then(|r| self.smtp(line, r)) {
+                if let Some((code, info)) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.smtp(line, r))
+                {
                     all.kb.smtp.insert(code, info);
                 }
             }
             "errno" => {
-                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.errno(line, r)) {
+                if let Some(info) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.errno(line, r))
+                {
                     all.errno.insert(info.name.clone(), info);
                 }
             }
             "event" => {
-                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.event(line, r)) {
+                if let Some(info) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.event(line, r))
+                {
                     let first = info.sources.first().cloned().unwrap_or_default();
                     all.events.insert((info.id, first.to_lowercase()), info);
                 }
             }
             "phrase" => {
-                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.phrase(line, r)) {
-                    all.phrases.insert(fold_space(&info.text.to_lowercase()), info);
+                if let Some(info) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.phrase(line, r))
+                {
+                    all.phrases
+                        .insert(fold_space(&info.text.to_lowercase()), info);
                 }
             }
             "protocol" => {
-                if let Some(info) = self.typed(kind, line, value).and_then(|r| self.protocol(line, r)) {
+                if let Some(info) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.protocol(line, r))
+                {
                     all.protocols.insert(info.name.clone(), info);
                 }
             }
             "program" => {
-                if let Some(p) = self.typed(kind, line, value).and_then(|r| self.program(line, r)) {
+                if let Some(p) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.program(line, r))
+                {
                     all.programs.insert(p.id.clone(), p);
                 }
             }
             _ => {
-                if let Some(rule) = self.typed(kind, line, value).and_then(|r| self.rule(line, r)) {
+                if let Some(rule) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.rule(line, r))
+                {
                     if let Some(first) = self.rules_here.insert(rule.id.clone(), line) {
                         self.error(
                             line,
-                            format!("rule id '{}' is already used at line {first} of this file", rule.id),
+                            format!(
+                                "rule id '{}' is already used at line {first} of this file",
+                                rule.id
+                            ),
                         );
                         return;
                     }
@@ -206,7 +237,12 @@ impl Ctx<'_> {
     }
 
     /// The entry as its raw type; a field that is unknown, missing or of the wrong type is named.
-    fn typed<T: DeserializeOwned>(&mut self, kind: &str, line: usize, value: toml::Value) -> Option<T> {
+    fn typed<T: DeserializeOwned>(
+        &mut self,
+        kind: &str,
+        line: usize,
+        value: toml::Value,
+    ) -> Option<T> {
         let id = value
             .get("id")
             .or_else(|| value.get("code"))
@@ -643,7 +679,6 @@ impl Ctx<'_> {
         checks
     }
 }
-
 
 #[cfg(test)]
 mod tests {

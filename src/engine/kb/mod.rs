@@ -188,10 +188,14 @@ impl HolderMatcher {
             HolderMatcher::Any => "held by some program".into(),
             HolderMatcher::Nobody => "held by nobody".into(),
             HolderMatcher::Kind(k) => format!("held by {}", program_kind_words(k)),
-            HolderMatcher::NotKind(k) => format!("held by something other than {}", program_kind_words(k)),
+            HolderMatcher::NotKind(k) => {
+                format!("held by something other than {}", program_kind_words(k))
+            }
             HolderMatcher::Program(id) => format!("held by {id}"),
             HolderMatcher::Name(n) => format!("held by {n}"),
-            HolderMatcher::SameAsFailing => "held by another copy of the program that failed".into(),
+            HolderMatcher::SameAsFailing => {
+                "held by another copy of the program that failed".into()
+            }
             HolderMatcher::Forwarder => "held by a port forwarder (Docker, WSL)".into(),
             HolderMatcher::Excluded => "inside a Windows excluded port range".into(),
         }

@@ -40,5 +40,4 @@ impl KbSource {
             })
             .collect()
     }
-
 }

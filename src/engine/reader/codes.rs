@@ -111,7 +111,14 @@ impl Reader {
         }
     }
 
-    pub(super) fn add_hresult(&self, c: &mut Collector, value: u32, spelled: &str, start: usize, end: usize) {
+    pub(super) fn add_hresult(
+        &self,
+        c: &mut Collector,
+        value: u32,
+        spelled: &str,
+        start: usize,
+        end: usize,
+    ) {
         let hex = format!("0x{value:08X}");
         let low = value & 0xFFFF;
         let facility = (value >> 16) & 0x1FFF;
@@ -167,7 +174,14 @@ impl Reader {
         }
     }
 
-    pub(super) fn add_winsock(&self, c: &mut Collector, code: u32, spelled: &str, start: usize, end: usize) {
+    pub(super) fn add_winsock(
+        &self,
+        c: &mut Collector,
+        code: u32,
+        spelled: &str,
+        start: usize,
+        end: usize,
+    ) {
         let Some(info) = self.kb.winsock.get(&code) else {
             return;
         };

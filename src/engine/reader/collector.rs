@@ -7,7 +7,12 @@ use crate::engine::model::{Condition, Span};
 use crate::engine::text::Normalized;
 use std::collections::HashMap;
 
-pub(super) fn push_found<T: PartialEq>(list: &mut Vec<Found<T>>, value: T, span: Span, cut: &mut bool) {
+pub(super) fn push_found<T: PartialEq>(
+    list: &mut Vec<Found<T>>,
+    value: T,
+    span: Span,
+    cut: &mut bool,
+) {
     if let Some(f) = list.iter_mut().find(|f| f.value == value) {
         f.count = f.count.saturating_add(1);
     } else if list.len() < MAX_ITEMS {
@@ -75,7 +80,13 @@ impl<'n, 'a> Collector<'n, 'a> {
         self.symptoms.codes.push(code);
     }
 
-    pub(super) fn condition(&mut self, condition: Condition, from: String, start: usize, end: usize) {
+    pub(super) fn condition(
+        &mut self,
+        condition: Condition,
+        from: String,
+        start: usize,
+        end: usize,
+    ) {
         if self
             .symptoms
             .conditions

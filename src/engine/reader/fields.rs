@@ -3,8 +3,8 @@
 
 use super::collector::{push_found, Collector};
 use super::patterns::{
-    ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, LOCAL_WORDS, PORT_LIST, PORT_WORD,
-    PROTOCOL_FIELD, REMOTE_WORDS, REPLY_LINE, RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
+    ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, LOCAL_WORDS, PORT_LIST, PORT_WORD, PROTOCOL_FIELD,
+    REMOTE_WORDS, REPLY_LINE, RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
 };
 use super::symptoms::{EventMention, Found, PortMention};
 use super::{PhraseTarget, Reader};
@@ -418,7 +418,6 @@ fn source_matches(known: &str, found: &str) -> bool {
         .to_lowercase();
     !f.is_empty() && (k == f || f.starts_with(&k) || k.starts_with(&f))
 }
-
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'

@@ -15,7 +15,8 @@ pub(super) fn re(pattern: &str) -> Regex {
         .expect("built-in pattern compiles")
 }
 
-pub(super) static HEX: LazyLock<Regex> = LazyLock::new(|| re(r"\b0[xX]([0-9A-Fa-f]{8}|[0-9A-Fa-f]{4})\b"));
+pub(super) static HEX: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b0[xX]([0-9A-Fa-f]{8}|[0-9A-Fa-f]{4})\b"));
 pub(super) static WSA_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"\bWSA[A-Z_]{3,}\b"));
 pub(super) static ERRNO_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"\bE[A-Z][A-Z0-9_]{2,}\b"));
 /// Numbers whose spelling says they are an OS error code, with an optional message after them.
@@ -39,7 +40,8 @@ pub(super) static ERR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 pub(super) static PORT_WORD: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bports?(?:\s+number)?\b[\s:=#]{0,3}\[?\s*(\d{1,5})\b\]?"));
-pub(super) static PORT_LIST: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bports\s*\(([\d,\s]{3,60})\)"));
+pub(super) static PORT_LIST: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bports\s*\(([\d,\s]{3,60})\)"));
 pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?P<v4>\b\d{1,3}(?:\.\d{1,3}){3}):(?P<p1>\d{1,5})\b",
@@ -63,8 +65,10 @@ pub(super) static URL: LazyLock<Regex> = LazyLock::new(|| {
 });
 pub(super) static SSL_FLAG: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)Secure\s*\(\s*SSL\s*\)\s*:\s*(Yes|No)\b"));
-pub(super) static ACCOUNT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bAccount:\s*'([^'\n]{1,200})'"));
-pub(super) static SERVER: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bServer:\s*'([^'\n]{1,255})'"));
+pub(super) static ACCOUNT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bAccount:\s*'([^'\n]{1,200})'"));
+pub(super) static SERVER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bServer:\s*'([^'\n]{1,255})'"));
 pub(super) static RESPONSE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?is)\bServer\s+Response:\s*'(.{1,400}?)'\s*(?:,|$|\n|Port|Secure|Server Error|Error Number)",

@@ -106,7 +106,9 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
 
 /// Selects the words a piece of evidence points at, once, and scrolls them into view.
 fn apply_highlight(ui: &mut egui::Ui, w: &Wizard, text: &str) {
-    let Some(span) = w.describe.highlight else { return };
+    let Some(span) = w.describe.highlight else {
+        return;
+    };
     let applied = egui::Id::unique("portsleuth-applied-highlight");
     let last: Option<(usize, usize)> = ui.data(|d| d.get_temp(applied));
     if last == Some((span.start, span.end)) || span.end > text.len() {
@@ -200,6 +202,11 @@ fn what_was_read(ui: &mut egui::Ui, w: &Wizard, empty: bool) {
             );
             list_row(ui, "Programs", s.programs.iter().map(|f| f.value.as_str()));
         });
+    codes_events_conditions(ui, s);
+}
+
+/// The codes decoded (meaning on hover), the events, and the conditions they point to.
+fn codes_events_conditions(ui: &mut egui::Ui, s: &Symptoms) {
     if !s.codes.is_empty() {
         style::section(ui, "Codes (hover for the meaning)");
         for c in &s.codes {
@@ -251,11 +258,8 @@ fn what_was_read(ui: &mut egui::Ui, w: &Wizard, empty: bool) {
         for c in &s.conditions {
             if !seen.contains(&c.condition) {
                 seen.push(c.condition);
-                ui.label(format!(
-                    "\u{2022} {}",
-                    c.condition.describe()
-                ))
-                .on_hover_text(format!("from {}", c.from));
+                ui.label(format!("\u{2022} {}", c.condition.describe()))
+                    .on_hover_text(format!("from {}", c.from));
             }
         }
     }

@@ -80,11 +80,9 @@ fn status(w: &Wizard, step: Step) -> String {
         Step::Scan => match &w.scan.stage {
             ScanStage::NotStarted => "not scanned".into(),
             ScanStage::Running(_) => "scanning…".into(),
-            ScanStage::Done { .. } => w
-                .scan
-                .snapshot
-                .as_ref()
-                .map_or(String::new(), |s| count(s.sockets.len(), "socket", "sockets")),
+            ScanStage::Done { .. } => w.scan.snapshot.as_ref().map_or(String::new(), |s| {
+                count(s.sockets.len(), "socket", "sockets")
+            }),
             ScanStage::Cancelled => "cancelled".into(),
             ScanStage::Failed(_) => "failed".into(),
         },

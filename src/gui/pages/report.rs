@@ -1,10 +1,10 @@
 //! Step 5: the report for the ticket: a live preview in the chosen format, redaction, save
 //! (native dialog, or a typed path when no dialog can open) and copy.
 
-use crate::report::Format;
 use crate::gui::style;
 use crate::gui::wizard::{Command, Wizard};
 use crate::report::words::human_bytes;
+use crate::report::Format;
 use egui::RichText;
 
 /// The preview shows this much; the saved file has everything.
@@ -85,6 +85,12 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
     if let Some(status) = &w.report.status {
         style::notice(ui, status, false);
     }
+    preview(ui, w);
+    commands
+}
+
+/// The report as it will be saved, cut to what a window shows quickly.
+fn preview(ui: &mut egui::Ui, w: &Wizard) {
     ui.add_space(4.0);
     ui.separator();
     if let Some(text) = w.preview_text() {
@@ -120,7 +126,6 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
                 ui.add(egui::Label::new(RichText::new(&text[..cut]).monospace()).extend());
             });
     }
-    commands
 }
 
 /// Asks before an existing file is replaced.

@@ -2,11 +2,11 @@
 //! socket with its process, service, product and user, the error's ports pinned on top.
 
 use super::primary;
-use crate::gui::table::{Column, SocketTable};
 use crate::gui::style;
+use crate::gui::table::{Column, SocketTable};
 use crate::gui::wizard::{Command, ScanStage, Step, Wizard};
-use crate::report::words::count;
 use crate::platform::Phase;
+use crate::report::words::count;
 use egui::RichText;
 use egui_extras::{Column as Width, TableBuilder};
 
@@ -118,34 +118,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
 }
 
 fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
-    ui.horizontal(|ui| {
-        let label = ui.label("Filter");
-        let filter = ui
-            .add(
-                egui::TextEdit::singleline(&mut t.filter)
-                    .hint_text("port, process, service, user\u{2026}")
-                    .desired_width(260.0),
-            )
-            .labelled_by(label.id);
-        let listening = ui.checkbox(&mut t.listening_only, "Listening only");
-        if filter.changed() || listening.changed() {
-            t.refresh();
-        }
-        ui.label(RichText::new(format!("showing {} of {}", t.visible.len(), t.rows.len())).weak());
-        if !t.pinned_ports.is_empty() {
-            ui.label(
-                RichText::new(format!(
-                    "ports from the error pinned on top: {}",
-                    t.pinned_ports
-                        .iter()
-                        .map(u16::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-                .small(),
-            );
-        }
-    });
+    filter_bar(ui, t);
     let row_height = 22.0;
     let mut builder = TableBuilder::new(ui)
         .id_salt("sockets")
@@ -226,6 +199,38 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
     if let Some(i) = clicked_row {
         t.selected = Some(i);
     }
+}
+
+/// The filter, the listening-only switch and how many rows show.
+fn filter_bar(ui: &mut egui::Ui, t: &mut SocketTable) {
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter");
+        let filter = ui
+            .add(
+                egui::TextEdit::singleline(&mut t.filter)
+                    .hint_text("port, process, service, user\u{2026}")
+                    .desired_width(260.0),
+            )
+            .labelled_by(label.id);
+        let listening = ui.checkbox(&mut t.listening_only, "Listening only");
+        if filter.changed() || listening.changed() {
+            t.refresh();
+        }
+        ui.label(RichText::new(format!("showing {} of {}", t.visible.len(), t.rows.len())).weak());
+        if !t.pinned_ports.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "ports from the error pinned on top: {}",
+                    t.pinned_ports
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .small(),
+            );
+        }
+    });
 }
 
 /// A small triangle after the sorted column's title (the default fonts have no arrows).

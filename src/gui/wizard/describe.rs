@@ -93,7 +93,9 @@ impl DescribeStep {
     /// Reads a file on a worker; [`DescribeStep::poll`] takes the text in.
     pub fn open_file(&mut self, path: &std::path::Path, wake: &Wake) {
         let owned = path.to_path_buf();
-        if let Ok(job) = Job::spawn("open-file", wake, move |_| read_text(TextFrom::File(&owned))) {
+        if let Ok(job) = Job::spawn("open-file", wake, move |_| {
+            read_text(TextFrom::File(&owned))
+        }) {
             self.reading = Some((path.to_path_buf(), job));
         }
     }
@@ -125,11 +127,7 @@ impl DescribeStep {
 
     /// Takes in a file that finished reading (`Some`: the text was replaced, or why not) and
     /// starts reading a file the dialog chose.
-    pub fn poll(
-        &mut self,
-        engine: &Engine,
-        wake: &Wake,
-    ) -> Option<Result<Option<Notice>, Notice>> {
+    pub fn poll(&mut self, engine: &Engine, wake: &Wake) -> Option<Result<Option<Notice>, Notice>> {
         if let Some(job) = &mut self.open_dialog {
             let started = job.started;
             match job.poll() {

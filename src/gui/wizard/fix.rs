@@ -95,7 +95,11 @@ impl FixStep {
         });
         match job {
             Ok(job) => self.busy = Some((words, job)),
-            Err(e) => *notice = Some(Notice::problem(format!("cannot start a worker thread: {e}"))),
+            Err(e) => {
+                *notice = Some(Notice::problem(format!(
+                    "cannot start a worker thread: {e}"
+                )))
+            }
         }
     }
 

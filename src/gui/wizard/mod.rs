@@ -337,7 +337,8 @@ impl Wizard {
             Command::AskToRun(id) => self.start_fix(&id, crate::session::fix::Attempt::Ask),
             Command::ConfirmRun => {
                 if let Some(prepared) = self.fix.take_confirmation() {
-                    self.fix.run(&self.engine, prepared, &self.wake, &mut self.notice);
+                    self.fix
+                        .run(&self.engine, prepared, &self.wake, &mut self.notice);
                 }
             }
             Command::CancelRun => {
@@ -416,7 +417,10 @@ impl Wizard {
         &mut self,
         result: Result<crate::engine::snapshot::Snapshot, crate::platform::ScanError>,
     ) {
-        if self.scan.finish(result, &self.describe.symptoms.ports_to_check()) {
+        if self
+            .scan
+            .finish(result, &self.describe.symptoms.ports_to_check())
+        {
             self.diagnose();
         }
     }
@@ -434,7 +438,11 @@ impl Wizard {
                     self.describe.text.clone(),
                     self.describe.note.clone(),
                 );
-                let actions = self.case.take().map(|c| c.actions_taken).unwrap_or_default();
+                let actions = self
+                    .case
+                    .take()
+                    .map(|c| c.actions_taken)
+                    .unwrap_or_default();
                 case.actions_taken = actions;
                 if snapshot.is_some() {
                     case.diagnose(knowledge, snapshot);

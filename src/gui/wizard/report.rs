@@ -16,7 +16,10 @@ pub type Writer = Arc<dyn Fn(&Path, &[u8]) -> Result<(), SessionError> + Send + 
 
 /// What a save on its worker found.
 enum Saved {
-    Done { path: PathBuf, bytes: usize },
+    Done {
+        path: PathBuf,
+        bytes: usize,
+    },
     /// The file exists: ask before replacing it.
     Exists(PathBuf),
     Refused(String),
@@ -53,7 +56,7 @@ impl ReportStep {
             confirm_replace: None,
             status: None,
             preview: None,
-            writer: Arc::new(|path, bytes| crate::session::files::write_atomic(path, bytes)),
+            writer: Arc::new(crate::session::files::write_atomic),
         }
     }
 
