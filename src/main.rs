@@ -11,9 +11,26 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help, version and usage errors are printed for a terminal.
             console::attach_to_parent();
-            e.exit()
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit()
+            }
+            // A usage error is one line, as every other error: what is wrong, and where help is.
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("bad usage")
+                .trim_start_matches("error: ");
+            eprintln!("portsleuth: {first} (portsleuth --help lists the commands and options)");
+            return ExitCode::from(2);
         }
     };
     if console::wanted(&cli) {

@@ -24,6 +24,8 @@ fn snapshot() -> Snapshot {
             os_version: "Server 2003".into(),
             elevated: true,
             user: "jsmith".into(),
+            scanned_by: None,
+            scanned_by_parent: None,
         },
         socket_source: "iphlpapi".into(),
         sockets: vec![Socket {
@@ -65,6 +67,7 @@ fn snapshot() -> Snapshot {
             install_location: Some("C:\\Program Files\\Norton AntiVirus\\".into()),
             uninstall_command: Some("MsiExec.exe /I{B3B9B3B9}".into()),
             quiet_uninstall_command: None,
+            protected: None,
         }],
         warnings: vec![Warning {
             what: "services are read from the SCM only".into(),
@@ -370,7 +373,8 @@ fn a_read_only_folder_or_a_full_disk_fails_cleanly_and_keeps_the_old_file() {
         0,
         "no temporary file left: {listing:?}"
     );
-    assert_eq!(ro.status.code(), Some(4));
+    // A read-only folder is found out before anything is written: the path cannot be used.
+    assert_eq!(ro.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&ro.stderr).contains("report.txt"));
     assert_eq!(kept_ro, "old report");
 }

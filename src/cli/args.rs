@@ -53,14 +53,27 @@ pub enum GuiTheme {
     Dark,
 }
 
+/// `fix` takes a request in one of two forms: an action of a saved report (`--report R.json
+/// --action ID`), or a cause and a kind of action by meaning, for this machine's own fresh
+/// diagnosis (`--text-file F --rule RULE --kind KIND`, what fleets use). Either way the action
+/// is planned again from this machine before anything is done.
 #[derive(Args, Debug)]
 pub struct FixArgs {
     /// The JSON written by `portsleuth diagnose --format json`.
-    #[arg(long, value_name = "R.json")]
-    pub report: PathBuf,
+    #[arg(long, value_name = "R.json", requires = "action", conflicts_with_all = ["text_file", "rule"])]
+    pub report: Option<PathBuf>,
     /// The `id` of one of the report's actions (e.g. stop_process-1234).
-    #[arg(long, value_name = "ID")]
-    pub action: String,
+    #[arg(long, value_name = "ID", requires = "report")]
+    pub action: Option<String>,
+    /// The error text, for a fix chosen by meaning (`--rule`, `--kind`).
+    #[arg(long, value_name = "F", requires_all = ["rule", "kind"])]
+    pub text_file: Option<PathBuf>,
+    /// The cause, by its rule id (`portsleuth kb list`).
+    #[arg(long, value_name = "RULE", requires_all = ["text_file", "kind"])]
+    pub rule: Option<String>,
+    /// The kind of action to take on that cause.
+    #[arg(long, value_enum, requires = "rule")]
+    pub kind: Option<FixKind>,
     /// Say exactly what would happen and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -70,16 +83,37 @@ pub struct FixArgs {
     /// Seconds a process gets to exit after the polite request before it is forced.
     #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
     pub grace: f64,
-    /// Also write the report with this action's record: a JSON --output is appended to (created
-    /// from --report if missing); other formats render the whole report.
+    /// Also write the report with this action's record: a JSON --output that holds a report
+    /// is appended to; other formats render the whole report.
     #[command(flatten)]
     pub out: ReportOutput,
+}
+
+/// The kinds of action `fix --kind` takes.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixKind {
+    StopProcess,
+    StopService,
+    DisableService,
+    Uninstall,
+}
+
+impl FixKind {
+    pub fn action_kind(self) -> crate::engine::kb::ActionKind {
+        use crate::engine::kb::ActionKind;
+        match self {
+            FixKind::StopProcess => ActionKind::StopProcess,
+            FixKind::StopService => ActionKind::StopService,
+            FixKind::DisableService => ActionKind::DisableService,
+            FixKind::Uninstall => ActionKind::Uninstall,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Only the holders of this port (repeatable); faster than a full scan.
-    #[arg(long = "port", value_name = "N")]
+    #[arg(long = "port", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,

@@ -1,25 +1,61 @@
-//! `portsleuth fix`: one action from a report, re-checked against the machine now, confirmed
-//! on the terminal (or by `--yes`), carried out and verified; the record is printed and, with
-//! `--output`, written. The output is checked before anything is done.
+//! `portsleuth fix`: one action, planned again from this machine, confirmed on the terminal (or
+//! by `--yes`), carried out and verified; the record is printed and, with `--output`, written.
+//! Where the record goes is checked before anything is done.
 
-use super::output::destination;
+use super::output::{destination, write_report};
 use super::{FixArgs, ReportOutput};
 use crate::engine::fixing::{ActionRecord, Outcome};
 use crate::platform::LiveMachine;
-use crate::report::{words::action_line, Format};
-use crate::session::fix::{attempt, execute, find_action, refused, Attempt, Attempted, FixOptions};
-use crate::session::input::read_report;
-use crate::session::{Exit, SessionError};
+use crate::report::{words::action_line, Format, Report};
+use crate::session::fix::{attempt, execute, refused, Attempt, Attempted, FixOptions, Requested};
+use crate::session::input::{read_report, read_text, TextFrom};
+use crate::session::{Case, Exit, Knowledge, SessionError};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
-pub fn run(_kb_dirs: &[std::path::PathBuf], args: FixArgs) -> Result<Exit, SessionError> {
+/// The request, the error text it is about, and the report it came with (if any).
+struct Request {
+    requested: Requested,
+    text: String,
+    report: Option<Report>,
+    by_meaning: bool,
+}
+
+fn request(args: &FixArgs) -> Result<Request, SessionError> {
+    match (&args.report, &args.action, &args.text_file, &args.rule, args.kind) {
+        (Some(path), Some(id), None, None, None) => {
+            let report = read_report(path)?;
+            let requested = Requested::from_report(&report, id).map_err(SessionError::Usage)?;
+            Ok(Request {
+                requested,
+                text: report.input.text.clone(),
+                report: Some(report),
+                by_meaning: false,
+            })
+        }
+        (None, None, Some(path), Some(rule), Some(kind)) => {
+            let input = read_text(TextFrom::File(path))?;
+            Ok(Request {
+                requested: Requested::by_meaning(rule, kind.action_kind()),
+                text: input.text,
+                report: None,
+                by_meaning: true,
+            })
+        }
+        _ => Err(SessionError::Usage(
+            "say which action: --report R.json --action ID, or --text-file F --rule RULE --kind KIND"
+                .into(),
+        )),
+    }
+}
+
+pub fn run(kb_dirs: &[PathBuf], args: FixArgs) -> Result<Exit, SessionError> {
     if !(0.0..=600.0).contains(&args.grace) {
         return Err(SessionError::Usage(
             "--grace must be between 0 and 600 seconds".into(),
         ));
     }
-    let report = read_report(&args.report)?;
-    let action = find_action(&report, &args.action).map_err(SessionError::Usage)?;
+    let req = request(&args)?;
     // Where the record goes is settled before anything is done: a fix that cannot be
     // recorded is not carried out.
     let appending = args.out.output.as_ref().is_some_and(|p| {
@@ -32,46 +68,61 @@ pub fn run(_kb_dirs: &[std::path::PathBuf], args: FixArgs) -> Result<Exit, Sessi
         force: args.out.force || appending,
     };
     let to = destination(&out)?;
+    let knowledge = Knowledge::load(kb_dirs)?;
     let grace = std::time::Duration::from_secs_f64(args.grace);
     let what = if args.dry_run {
         Attempt::Preview
     } else {
         Attempt::Ask
     };
-    let record = match attempt(&LiveMachine, &report, action, what, grace) {
-        Attempted::Recorded(record) => record,
+    let (record, not_applicable) = match attempt(
+        &knowledge,
+        &LiveMachine,
+        &req.text,
+        &req.requested,
+        what,
+        grace,
+    ) {
+        Attempted::Recorded(record) => (record, false),
+        Attempted::NotApplicable(record) => (record, true),
         Attempted::Confirm(prepared) => {
-            if args.yes || confirm_on_terminal(&prepared.action.label, &prepared.commands) {
-                let options = FixOptions {
-                    dry_run: false,
-                    grace,
+            let record =
+                if args.yes || confirm_on_terminal(&prepared.action.label, &prepared.commands) {
+                    let options = FixOptions {
+                        dry_run: false,
+                        grace,
+                    };
+                    execute(&LiveMachine, &prepared, &options)
+                } else {
+                    refused(
+                        &prepared.action,
+                        "not confirmed: run it from a terminal and answer y, or pass --yes".into(),
+                    )
                 };
-                execute(&LiveMachine, &prepared, &options)
-            } else {
-                refused(
-                    action,
-                    "not confirmed: run it from a terminal and answer y, or pass --yes".into(),
-                )
-            }
+            (record, false)
         }
     };
     if let Some(path) = to.path() {
         // A JSON report is appended to; any other format is rendered whole.
-        let mut target = if appending {
-            read_report(path)?
-        } else {
-            report.clone()
+        let mut target = match (&req.report, appending) {
+            (_, true) => read_report(path)?,
+            (Some(report), false) => report.clone(),
+            (None, false) => Case::open(&knowledge, req.text.clone(), None).report(&knowledge),
         };
         target.actions_taken.push(record.clone());
-        super::output::write_report(&target, &out)?;
+        write_report(&target, &out)?;
     }
-    Ok(say(&record))
+    Ok(say(&record, not_applicable && req.by_meaning))
 }
 
 /// Prints the record's outcome and returns the exit code it means.
-fn say(record: &ActionRecord) -> Exit {
+fn say(record: &ActionRecord, not_applicable: bool) -> Exit {
     match record.outcome {
-        Outcome::Refused => {
+        Outcome::Refused if not_applicable => {
+            println!("not applicable here: {}", record.detail);
+            Exit::NotApplicable
+        }
+        Outcome::Refused | Outcome::Cancelled => {
             eprintln!("portsleuth: refused: {}", record.detail);
             Exit::Refused
         }
@@ -86,7 +137,8 @@ fn say(record: &ActionRecord) -> Exit {
     }
 }
 
-/// Asks on the terminal; without one, there is nobody to ask and the answer is no.
+/// Asks on the terminal; without one, there is nobody to ask and the answer is no. What is
+/// shown is the fresh plan's action in PortSleuth's words, never a label from a file.
 fn confirm_on_terminal(label: &str, commands: &[String]) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;

@@ -17,8 +17,10 @@ use serde::{Deserialize, Serialize};
 pub enum Outcome {
     /// `--dry-run`: said what would happen, changed nothing.
     Previewed,
-    /// Not done: the target changed, is protected, or the user said no.
+    /// Not done: the target changed, is protected, or the fresh plan does not offer it.
     Refused,
+    /// Not done: the user chose not to run it.
+    Cancelled,
     /// Done, and the re-scan agrees the problem is gone.
     Done,
     /// Done, but the re-scan shows the problem remains.
@@ -78,13 +80,21 @@ pub struct Me {
     pub parent: Option<u32>,
 }
 
+/// Who holds a port right now: the processes PortSleuth can see (PID and executable name), and
+/// how many sockets on it belong to processes it cannot see (other users', without elevation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortNow {
+    pub seen: Vec<(u32, String)>,
+    pub unseen: usize,
+}
+
 /// Judges whether `target` may be acted on, given the process now running with its PID
-/// (`None`: no such process) and the PIDs now holding its port (`None`: no port to check).
+/// (`None`: no such process) and who holds its port now (`None`: no port to check).
 pub fn check_target(
     kind: ActionKind,
     target: &ActionTarget,
     now: Option<&Process>,
-    port_holders: Option<&[u32]>,
+    port_holders: Option<&PortNow>,
     me: Me,
 ) -> Result<(), String> {
     if kind == ActionKind::OpenReference {
@@ -127,10 +137,11 @@ pub fn check_target(
         }
     }
     if let (Some(port), Some(holders)) = (target.port, port_holders) {
-        if kind == ActionKind::StopProcess && !holders.contains(&pid) {
-            return Err(match holders.first() {
-                Some(other) => format!("port {port} is now held by PID {other}, not by {exe_name} (PID {pid}); scan again"),
-                None => format!("port {port} is already free; there is nothing to stop"),
+        if kind == ActionKind::StopProcess && !holders.seen.iter().any(|(p, _)| *p == pid) {
+            return Err(match (holders.seen.first(), holders.unseen) {
+                (Some((other, _)), _) => format!("port {port} is now held by PID {other}, not by {exe_name} (PID {pid}); scan again"),
+                (None, 0) => format!("port {port} is already free; there is nothing to stop"),
+                (None, _) => format!("port {port} is now held by a process PortSleuth cannot see, not by {exe_name} (PID {pid}); run PortSleuth elevated to see which"),
             });
         }
     }
@@ -138,9 +149,13 @@ pub fn check_target(
 }
 
 /// Words for what the re-scan shows about the port after an action, and whether the problem
-/// is gone. `holders` are the processes holding the port now.
-pub fn verify_port(port: u16, target: &ActionTarget, holders: &[(u32, String)]) -> (bool, String) {
-    match holders.first() {
+/// is gone. A socket whose owner cannot be seen still holds the port: that is never "free".
+pub fn verify_port(port: u16, target: &ActionTarget, now: &PortNow) -> (bool, String) {
+    match now.seen.first() {
+        None if now.unseen > 0 => (
+            false,
+            format!("port {port} is still held by a process PortSleuth cannot see; run PortSleuth elevated to see which"),
+        ),
         None => (true, format!("port {port} is now free")),
         Some((pid, exe)) => {
             let same_program = target
@@ -191,6 +206,13 @@ mod tests {
         }
     }
 
+    fn seen(pids: &[u32]) -> PortNow {
+        PortNow {
+            seen: pids.iter().map(|p| (*p, "x".to_owned())).collect(),
+            unseen: 0,
+        }
+    }
+
     const ME: Me = Me {
         pid: 50,
         parent: Some(49),
@@ -204,7 +226,7 @@ mod tests {
                 ActionKind::StopProcess,
                 &target(),
                 Some(&now),
-                Some(&[1234]),
+                Some(&seen(&[1234])),
                 ME
             ),
             Ok(())
@@ -218,7 +240,7 @@ mod tests {
             ActionKind::StopProcess,
             &target(),
             Some(&reused),
-            Some(&[1234]),
+            Some(&seen(&[1234])),
             ME
         )
         .unwrap_err()
@@ -228,7 +250,7 @@ mod tests {
             ActionKind::StopProcess,
             &target(),
             Some(&other),
-            Some(&[1234]),
+            Some(&seen(&[1234])),
             ME
         )
         .unwrap_err()
@@ -238,7 +260,7 @@ mod tests {
             ActionKind::StopProcess,
             &target(),
             Some(&same),
-            Some(&[999]),
+            Some(&seen(&[999])),
             ME
         )
         .unwrap_err()
@@ -274,14 +296,23 @@ mod tests {
     #[test]
     fn verification_says_free_restarted_or_someone_else() {
         let t = target();
+        let now = |seen: &[(u32, &str)], unseen: usize| PortNow {
+            seen: seen.iter().map(|(p, e)| (*p, (*e).to_owned())).collect(),
+            unseen,
+        };
         assert_eq!(
-            verify_port(110, &t, &[]),
+            verify_port(110, &t, &now(&[], 0)),
             (true, "port 110 is now free".into())
         );
-        assert!(!verify_port(110, &t, &[(1234, "PoProxy.exe".into())]).0);
-        let restarted = verify_port(110, &t, &[(1300, "PoProxy.exe".into())]);
+        assert!(!verify_port(110, &t, &now(&[(1234, "PoProxy.exe")], 0)).0);
+        let restarted = verify_port(110, &t, &now(&[(1300, "PoProxy.exe")], 0));
         assert!(!restarted.0 && restarted.1.contains("restarted"));
-        let exchange = verify_port(110, &t, &[(900, "store.exe".into())]);
+        let exchange = verify_port(110, &t, &now(&[(900, "store.exe")], 0));
         assert!(exchange.0 && exchange.1.contains("store.exe"));
+        let hidden = verify_port(110, &t, &now(&[], 1));
+        assert!(
+            !hidden.0 && hidden.1.contains("cannot see"),
+            "an unseen holder is not free"
+        );
     }
 }

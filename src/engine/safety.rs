@@ -5,7 +5,7 @@
 //! code, right before anything runs. Pure: it judges a snapshot row, it does not look.
 
 use super::kb::strip_exe;
-use super::snapshot::Process;
+use super::snapshot::{Host, Process, ServiceManager};
 
 /// Windows processes whose end is the end of the session or of Windows itself.
 const CRITICAL_WINDOWS: [&str; 10] = [
@@ -71,6 +71,95 @@ pub fn protected_reason(p: &Process) -> Option<String> {
     None
 }
 
+/// Why `p` must not be acted on in a scan taken by `scanner`: PortSleuth itself, the program
+/// that started it, or any process [`protected_reason`] refuses.
+pub fn refused_target(p: &Process, scanner: &Host) -> Option<String> {
+    if Some(p.pid) == scanner.scanned_by {
+        return Some(format!(
+            "{} (PID {}) is PortSleuth itself",
+            p.exe_name, p.pid
+        ));
+    }
+    if Some(p.pid) == scanner.scanned_by_parent {
+        return Some(format!(
+            "{} (PID {}) is the program that started PortSleuth",
+            p.exe_name, p.pid
+        ));
+    }
+    protected_reason(p)
+}
+
+/// Services the operating system cannot run without; stopping or disabling them is never
+/// offered. Lower case.
+const OS_SERVICES: [&str; 24] = [
+    "dbus.service",
+    "dbus-broker.service",
+    "init.scope",
+    "polkit.service",
+    "rpcss",
+    "rpceptmapper",
+    "dcomlaunch",
+    "lsm",
+    "samss",
+    "eventlog",
+    "plugplay",
+    "power",
+    "brokerinfrastructure",
+    "winmgmt",
+    "profsvc",
+    "schedule",
+    "gpsvc",
+    "nsi",
+    "dhcp",
+    "dnscache",
+    "mpssvc",
+    "bfe",
+    "com.apple.windowserver",
+    "com.apple.launchd",
+];
+
+/// Why a service must not be stopped or disabled, or may not even be named to a service
+/// manager: a name that is not one (`*`, `--now`, a path), or one of the system's own.
+pub fn service_refusal(id: &str, manager: ServiceManager) -> Option<String> {
+    let allowed = |c: char| match manager {
+        ServiceManager::Systemd => c.is_ascii_alphanumeric() || ":_.@-\\".contains(c),
+        ServiceManager::Scm => c.is_ascii_alphanumeric() || "_.- $".contains(c),
+        ServiceManager::Launchd => c.is_ascii_alphanumeric() || "_.-".contains(c),
+    };
+    let shaped = !id.is_empty()
+        && id.len() <= 256
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && id.chars().all(allowed)
+        && (manager != ServiceManager::Systemd
+            || id.ends_with(".service")
+            || id.ends_with(".socket"));
+    if !shaped {
+        return Some(format!(
+            "\u{2018}{id}\u{2019} is not the name of a {} service",
+            manager.as_str()
+        ));
+    }
+    let lower = id.to_ascii_lowercase();
+    let system = OS_SERVICES.contains(&lower.as_str())
+        || lower.starts_with("systemd-")
+        || lower.starts_with("getty@")
+        || lower.starts_with("user@")
+        || lower.starts_with("serial-getty@");
+    system.then(|| format!("{id} is one of the operating system's own services"))
+}
+
+/// Why a package name must not be handed to a package manager: one that could be read as an
+/// option (`-oDPkg::…`) or that is not a package name at all.
+pub fn package_refusal(name: &str) -> Option<String> {
+    let shaped = !name.is_empty()
+        && name.len() <= 200
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+._-~:".contains(c));
+    (!shaped).then(|| format!("\u{2018}{name}\u{2019} is not a package name"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +173,47 @@ mod tests {
             parent: Some(1),
             ..Process::default()
         }
+    }
+
+    #[test]
+    fn service_and_package_names_that_are_options_or_globs_are_refused() {
+        for bad in [
+            "*",
+            "--now",
+            "-x.service",
+            "a b.service",
+            "../x.service",
+            "",
+        ] {
+            assert!(
+                service_refusal(bad, ServiceManager::Systemd).is_some(),
+                "{bad}"
+            );
+        }
+        assert!(service_refusal("dbus.service", ServiceManager::Systemd).is_some());
+        assert!(service_refusal("systemd-journald.service", ServiceManager::Systemd).is_some());
+        assert!(service_refusal("RpcSs", ServiceManager::Scm).is_some());
+        assert!(service_refusal("dovecot.service", ServiceManager::Systemd).is_none());
+        assert!(service_refusal("NAVAPSVC", ServiceManager::Scm).is_none());
+        assert!(package_refusal("-oDPkg::Pre-Invoke::=touch /tmp/x").is_some());
+        assert!(package_refusal("nginx-core").is_none());
+        assert!(package_refusal("libc6:amd64").is_none());
+    }
+
+    #[test]
+    fn portsleuth_and_its_parent_are_never_targets() {
+        let host = Host {
+            scanned_by: Some(500),
+            scanned_by_parent: Some(499),
+            ..Host::default()
+        };
+        assert!(refused_target(&process(500, "portsleuth"), &host)
+            .expect("itself")
+            .contains("itself"));
+        assert!(refused_target(&process(499, "bash"), &host)
+            .expect("parent")
+            .contains("started PortSleuth"));
+        assert!(refused_target(&process(600, "PoProxy.exe"), &host).is_none());
     }
 
     #[test]

@@ -47,6 +47,12 @@ pub struct Host {
     pub elevated: bool,
     #[serde(default)]
     pub user: String,
+    /// The PortSleuth process that took the scan, and its parent (the shell or the window that
+    /// started it): never offered as a target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned_by: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned_by_parent: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -182,6 +188,9 @@ pub struct Product {
     pub uninstall_command: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiet_uninstall_command: Option<String>,
+    /// Why the system needs it and it is never offered for removal (an Essential package).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -154,12 +154,38 @@ pub fn decode_input(bytes: &[u8]) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return decode_input(rest);
     }
+    let utf32 = if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) {
+        Some((true, &bytes[4..]))
+    } else if bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        Some((false, &bytes[4..]))
+    } else {
+        looks_like_utf32(bytes).map(|le| (le, bytes))
+    };
+    if let Some((le, body)) = utf32 {
+        let text: String = body
+            .chunks_exact(4)
+            .map(|c| {
+                let n = if le {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                } else {
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                };
+                char::from_u32(n).unwrap_or('\u{FFFD}')
+            })
+            .collect();
+        return Decoded::Text {
+            text,
+            note: Some("read as UTF-32 text".into()),
+        };
+    }
     let utf16 = if bytes.starts_with(&[0xFF, 0xFE]) {
         Some((true, &bytes[2..]))
     } else if bytes.starts_with(&[0xFE, 0xFF]) {
         Some((false, &bytes[2..]))
-    } else if looks_like_utf16le(bytes) {
+    } else if looks_like_utf16(bytes, true) {
         Some((true, bytes))
+    } else if looks_like_utf16(bytes, false) {
+        Some((false, bytes))
     } else {
         None
     };
@@ -216,19 +242,46 @@ pub fn decode_input(bytes: &[u8]) -> Decoded {
     }
 }
 
-fn looks_like_utf16le(bytes: &[u8]) -> bool {
+/// Text in UTF-16 without a byte-order mark: mostly ASCII, so every other byte is zero (the
+/// odd ones in little-endian, the even ones in big-endian).
+fn looks_like_utf16(bytes: &[u8], little_endian: bool) -> bool {
     let sample = &bytes[..bytes.len().min(4096) & !1];
     if sample.len() < 8 {
         return false;
     }
-    let odd_zero = sample
+    let (zero_at, text_at) = if little_endian { (1, 0) } else { (0, 1) };
+    let zeros = sample
         .iter()
-        .skip(1)
+        .skip(zero_at)
         .step_by(2)
         .filter(|&&b| b == 0)
         .count();
-    let even_zero = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    odd_zero * 10 > sample.len() / 2 * 9 && even_zero * 10 < sample.len() / 2
+    let text_zeros = sample
+        .iter()
+        .skip(text_at)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
+    zeros * 10 > sample.len() / 2 * 9 && text_zeros * 10 < sample.len() / 2
+}
+
+/// Text in UTF-32 without a byte-order mark: three zero bytes in every four.
+fn looks_like_utf32(bytes: &[u8]) -> Option<bool> {
+    let sample = &bytes[..bytes.len().min(4096) & !3];
+    if sample.len() < 16 {
+        return None;
+    }
+    let units = sample.len() / 4;
+    let count = |f: &dyn Fn(&[u8]) -> bool| sample.chunks_exact(4).filter(|c| f(c)).count();
+    let le = count(&|c| c[0] != 0 && c[1] == 0 && c[2] == 0 && c[3] == 0);
+    let be = count(&|c| c[0] == 0 && c[1] == 0 && c[2] == 0 && c[3] != 0);
+    if le * 10 > units * 9 {
+        Some(true)
+    } else if be * 10 > units * 9 {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 fn cp1252(b: u8) -> char {
@@ -246,6 +299,28 @@ fn cp1252(b: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_big_endian_and_utf32_with_or_without_a_mark_are_read() {
+        let text = "Error: listen EADDRINUSE: address already in use :::3000";
+        let be16: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le32: Vec<u8> = text
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        let be32: Vec<u8> = text
+            .chars()
+            .flat_map(|c| (c as u32).to_be_bytes())
+            .collect();
+        let mut marked32 = vec![0xFF, 0xFE, 0, 0];
+        marked32.extend(&le32);
+        for bytes in [be16, le32, be32, marked32] {
+            match decode_input(&bytes) {
+                Decoded::Text { text: got, .. } => assert_eq!(got, text),
+                Decoded::Binary { reason } => panic!("refused: {reason}"),
+            }
+        }
+    }
 
     #[test]
     fn positions_map_back_through_crlf_entities_and_smart_quotes() {

@@ -351,12 +351,14 @@ pub(crate) fn products(
     };
     let mut products = Vec::new();
     for pkg in &packages {
-        let (version, publisher) = if source == "dpkg" {
-            status.get(pkg).cloned().unwrap_or_default()
+        let (version, publisher, essential) = if source == "dpkg" {
+            let facts = status.get(pkg).cloned().unwrap_or_default();
+            (facts.version, facts.maintainer, facts.essential)
         } else {
             (
                 run("rpm", &["-q", "--qf", "%{VERSION}-%{RELEASE}", pkg]).unwrap_or_default(),
                 String::new(),
+                false,
             )
         };
         products.push(Product {
@@ -372,6 +374,8 @@ pub(crate) fn products(
                 format!("dnf remove -y {pkg}")
             }),
             quiet_uninstall_command: None,
+            protected: essential
+                .then(|| format!("{pkg} is an essential package: the system needs it to work")),
         });
     }
     for p in processes.iter_mut() {

@@ -159,6 +159,7 @@ pub fn scan(
     reporter.step(Phase::Processes, 0, pids.len())?;
     let mut processes = processes::read(&pids, &mut warnings);
     reporter.step(Phase::Processes, pids.len(), pids.len())?;
+    let sockets = drop_vanished(sockets, &processes, &mut warnings);
     let services = os::services(&mut processes, &sockets, &mut reporter, &mut warnings)?;
     let products = os::products(&mut processes, &mut reporter, &mut warnings)?;
     let host = processes::host();
@@ -189,6 +190,40 @@ pub fn scan(
         http_sys,
         warnings,
     })
+}
+
+/// A process that exited between reading the sockets and reading the processes took its
+/// sockets with it: its PID is dropped from them, and a socket left with no owner at all is
+/// dropped (it closed), so every PID a snapshot lists is a process it describes.
+fn drop_vanished(
+    sockets: Vec<Socket>,
+    processes: &[crate::engine::snapshot::Process],
+    warnings: &mut Vec<Warning>,
+) -> Vec<Socket> {
+    let alive = |pid: &u32| processes.iter().any(|p| p.pid == *pid);
+    let mut closed = 0;
+    let kept: Vec<Socket> = sockets
+        .into_iter()
+        .filter_map(|mut s| {
+            if s.pids.is_empty() {
+                return Some(s);
+            }
+            s.pids.retain(alive);
+            if s.pids.is_empty() {
+                closed += 1;
+                None
+            } else {
+                Some(s)
+            }
+        })
+        .collect();
+    if closed > 0 {
+        warnings.push(Warning {
+            what: format!("{closed} sockets closed while the scan ran (their processes exited); they are not listed"),
+            remedy: None,
+        });
+    }
+    kept
 }
 
 /// Puts sockets in a stable order, writes IPv4-mapped IPv6 addresses as IPv4 and reports each

@@ -95,5 +95,14 @@ pub fn host() -> Host {
         user: std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_default(),
+        scanned_by: Some(std::process::id()),
+        scanned_by_parent: sysinfo::get_current_pid()
+            .ok()
+            .and_then(|me| {
+                let mut system = System::new().ok()?;
+                system.refresh_processes(ProcessesToUpdate::Some(&[me]), true);
+                system.process(me)?.parent()
+            })
+            .map(Pid::as_u32),
     }
 }

@@ -7,10 +7,9 @@
 //! bidi controls visible; only http(s) references become links. Pure: no I/O, no clock — two
 //! renderings of one report are the same bytes.
 
-use super::words::{is_direction_control, is_web_url, percent, side_label, yes_no};
+use super::words::{is_direction_control, is_web_url, outcome_phrase, percent, side_label, yes_no};
 use super::Report;
 use crate::engine::diagnose::{EvidenceSource, Finding};
-use crate::engine::fixing::Outcome;
 use crate::engine::snapshot::{Process, Snapshot, Socket};
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
@@ -392,13 +391,7 @@ fn actions_taken(out: &mut String, r: &Report) {
     }
     out.push_str("<section class=\"taken\">\n<h2>Actions taken</h2>\n<ol>\n");
     for a in &r.actions_taken {
-        let outcome = match a.outcome {
-            Outcome::Previewed => "previewed (dry run)",
-            Outcome::Refused => "refused",
-            Outcome::Done => "done",
-            Outcome::ProblemRemains => "done, but the problem remains",
-            Outcome::Failed => "failed",
-        };
+        let outcome = outcome_phrase(a.outcome);
         let _ = writeln!(
             out,
             "<li class=\"card\">\n<p><span class=\"muted\">{}</span> <strong>{}</strong> <code>{}</code> — {outcome}</p>\n<p>{}</p>",
@@ -823,7 +816,7 @@ fn extras(out: &mut String, snap: &Snapshot, ports: &BTreeSet<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::fixing::ActionRecord;
+    use crate::engine::fixing::{ActionRecord, Outcome};
     use crate::engine::kb::Reference;
     use crate::engine::snapshot::{Host, Service, ServiceManager, Transport, Warning};
 
@@ -840,6 +833,8 @@ mod tests {
                 os_version: "10.0.19045".into(),
                 elevated: true,
                 user: "ann".into(),
+                scanned_by: None,
+                scanned_by_parent: None,
             },
             sockets: vec![Socket {
                 transport: Transport::Tcp,

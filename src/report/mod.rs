@@ -95,6 +95,16 @@ impl Report {
         }
     }
 
+    /// A report read from a file is bounded before use: confidences outside 0–1 (or not a
+    /// number) are clamped, so no renderer sizes anything by a number someone else wrote.
+    pub fn bounded(mut self) -> Report {
+        let clamp = |c: f64| if c.is_nan() { 0.0 } else { c.clamp(0.0, 1.0) };
+        for f in &mut self.diagnosis.findings {
+            f.confidence = clamp(f.confidence);
+        }
+        self
+    }
+
     pub fn top(&self) -> Option<&Finding> {
         self.diagnosis.findings.first()
     }

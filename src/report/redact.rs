@@ -41,15 +41,25 @@ pub enum RedactedKind {
     Host,
     Email,
     Ip,
+    /// A password, token or key written as `password=…`.
+    Secret,
+    /// A network card's MAC address.
+    Mac,
+    /// A value of a command-line option that names a person's or a company's thing
+    /// (`--db=payroll`).
+    Value,
 }
 
 impl RedactedKind {
-    pub const ALL: [RedactedKind; 5] = [
+    pub const ALL: [RedactedKind; 8] = [
         RedactedKind::Account,
         RedactedKind::User,
         RedactedKind::Host,
         RedactedKind::Email,
         RedactedKind::Ip,
+        RedactedKind::Secret,
+        RedactedKind::Mac,
+        RedactedKind::Value,
     ];
 
     /// The word inside the placeholder: `<user-1>`.
@@ -60,6 +70,9 @@ impl RedactedKind {
             RedactedKind::Host => "host",
             RedactedKind::Email => "email",
             RedactedKind::Ip => "ip",
+            RedactedKind::Secret => "secret",
+            RedactedKind::Mac => "mac",
+            RedactedKind::Value => "value",
         }
     }
 
@@ -75,6 +88,12 @@ impl RedactedKind {
             (RedactedKind::Email, false) => "e-mail addresses",
             (RedactedKind::Ip, true) => "IP address",
             (RedactedKind::Ip, false) => "IP addresses",
+            (RedactedKind::Secret, true) => "secret",
+            (RedactedKind::Secret, false) => "secrets",
+            (RedactedKind::Mac, true) => "MAC address",
+            (RedactedKind::Mac, false) => "MAC addresses",
+            (RedactedKind::Value, true) => "option value",
+            (RedactedKind::Value, false) => "option values",
         }
     }
 }
@@ -134,6 +153,7 @@ pub fn redact_with_map(r: &Report) -> (Report, RedactionMap) {
     };
     let mut found = Sensitive::default();
     found.collect_fields(r);
+    found.collect_context(r);
     visit(&mut json, "", &mut |key, s| found.collect_text(key, s));
     let Some(replacer) = found.replacer() else {
         return (withheld(r), RedactionMap::default());
@@ -328,6 +348,49 @@ static HOME_SPACED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A name a text introduces with the word for what it is: `user=rmiller`, `User Id=sa_admin`,
+/// `Computer: MAILSRV02`, `login: ann`, `host: sql01`. The key decides the kind.
+static INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b(user(?:[ _-]?(?:name|id))?|uid|login(?:[ _-]?name)?|logon(?:[ _-]?name)?|account(?:[ _-]?name)?|owner|host(?:[ _-]?name)?|server(?:[ _-]?name)?|data source|computer(?:[ _-]?name)?|machine(?:[ _-]?name)?|workstation|domain)\s*[:=]\s*["'<\[]?([A-Za-z0-9_$][^\s"'<>\[\],;&)]{1,63})"#,
+    )
+});
+/// `for user "pgadmin_ro"`, `for user ann`, `user 'bob'`: a name after the words that
+/// introduce a login.
+static FOR_USER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b(?:for user|user|as user|login for|logon for)\s+["'“‘]([^"'”’\s]{2,64})["'”’]|\bfor user\s+([A-Za-z0-9_.$\-]{2,64})"#,
+    )
+});
+/// `DOMAIN\name`: a Windows account with its domain.
+static DOMAIN_USER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b([A-Za-z][A-Za-z0-9\-]{1,14})\\([A-Za-z][A-Za-z0-9._\-$]{1,63})\b"));
+/// `password=hunter2`, `Pwd: x`, `token=…`, `api_key: …`: a secret written after its name.
+static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)\b(password|passwd|pwd|pass|passphrase|secret|client[_-]?secret|token|access[_-]?token|auth[_-]?token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key)\s*[:=]\s*["']?([^\s"';,&]{1,128})"#,
+    )
+});
+/// A MAC address: six byte pairs joined by `:` or `-`.
+static MAC: LazyLock<Regex> = LazyLock::new(|| re(r"\b[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}\b"));
+/// A fully qualified host name in free text: lower-case labels ending in a common top-level or
+/// internal domain (`sql01.corp.local`, `mx1.example.com`); a Java package is not one.
+static FQDN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:^|[^A-Za-z0-9._\-/])((?:[a-z0-9][a-z0-9\-]{0,62}\.)+(?:local|lan|corp|internal|intra|intranet|home|localdomain|ad|example|test|com|net|org|edu|gov|io|co|uk|de|fr|nl|be|ch|at|it|es|se|no|dk|fi|pl|cz|ru|cn|jp|au|ca|us|info|biz))(?:$|[^A-Za-z0-9_\-])",
+    )
+});
+/// A Windows machine name in free text: at least four capitals and then two or three digits
+/// (`MAILSRV02`, `EXCH01`, `WKS-ANN-42`), which protocol and algorithm names (`POP3`, `SHA256`)
+/// are not.
+static NETBIOS: LazyLock<Regex> = LazyLock::new(|| re(r"\b([A-Z][A-Z\-]{3,12}[0-9]{2,3})\b"));
+/// A command-line option whose value names a person's or a company's thing.
+static OPTION_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)^--?(user(?:name)?|login|owner|db|database|dbname|schema|host|hostname|server|domain|account|tenant|org|organization|password|passwd|pwd|pass|secret|token|key|api[_-]?key)=(.+)$"#,
+    )
+});
+
 fn is_word_char(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
@@ -488,11 +551,165 @@ impl Sensitive {
                     self.add_user(user);
                 }
             }
+            self.add_command_line(&p.cmd);
         }
         for socket in &snap.sockets {
             self.add_host(&socket.local_addr);
             if let Some(remote) = &socket.remote_addr {
                 self.add_host(remote);
+            }
+        }
+    }
+
+    /// The values of a process's options that name people and company things
+    /// (`--user=ann`, `--db=payroll`, `-p secret` after `--password`).
+    fn add_command_line(&mut self, cmd: &[String]) {
+        let mut after_secret_flag = false;
+        for arg in cmd {
+            if after_secret_flag {
+                self.add_word(RedactedKind::Secret, arg);
+                after_secret_flag = false;
+                continue;
+            }
+            let lower = arg.to_ascii_lowercase();
+            after_secret_flag = matches!(
+                lower.as_str(),
+                "--password"
+                    | "--passwd"
+                    | "--pwd"
+                    | "--token"
+                    | "--secret"
+                    | "--user"
+                    | "--db"
+                    | "--database"
+            );
+            let Some(caps) = OPTION_VALUE.captures(arg) else {
+                continue;
+            };
+            let (Some(key), Some(value)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let key = key.as_str().to_ascii_lowercase();
+            let value = value.as_str().trim_matches(['"', '\'']);
+            match key.as_str() {
+                "user" | "username" | "login" | "owner" => self.add_user(value),
+                "host" | "hostname" | "server" | "domain" => self.add_host(value),
+                k if k.starts_with("pass")
+                    || k.contains("secret")
+                    || k.contains("token")
+                    || k.contains("key")
+                    || k == "pwd" =>
+                {
+                    self.add_word(RedactedKind::Secret, value);
+                }
+                _ => self.add_word(RedactedKind::Value, value),
+            }
+        }
+    }
+
+    /// Names that a text introduces by what they are, secrets written after their names, MAC
+    /// addresses, and host names in free text. When in doubt a value is replaced: a report
+    /// that reads a little worse is better than one that leaks.
+    fn collect_introduced(&mut self, s: &str) {
+        for caps in INTRODUCED.captures_iter(s) {
+            let (Some(key), Some(value)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let value = value.as_str().trim_end_matches(['.', ':', '\'', '"']);
+            if value.chars().all(|c| c.is_ascii_digit()) || value.len() < MIN_LEN {
+                continue;
+            }
+            let key = key.as_str().to_ascii_lowercase();
+            if key.starts_with("host")
+                || key.starts_with("server")
+                || key.starts_with("computer")
+                || key.starts_with("machine")
+                || key.starts_with("data source")
+                || key == "workstation"
+                || key == "domain"
+            {
+                self.add_host(value);
+            } else {
+                self.add_user(value);
+            }
+        }
+        for caps in FOR_USER.captures_iter(s) {
+            if let Some(name) = caps.get(1).or_else(|| caps.get(2)) {
+                self.add_user(name.as_str());
+            }
+        }
+        for caps in DOMAIN_USER.captures_iter(s) {
+            let (Some(whole), Some(domain), Some(name)) = (caps.get(0), caps.get(1), caps.get(2))
+            else {
+                continue;
+            };
+            // A standalone `DOMAIN\name`, not a piece of a path (`C:\Users\ann`, `Local\Temp`)
+            // nor a registry key or a built-in account (`NT AUTHORITY\SYSTEM`).
+            let before = s[..whole.start()].chars().next_back();
+            let after = s[whole.end()..].chars().next();
+            let standalone = !before.is_some_and(|c| matches!(c, '\\' | '/' | ':' | '.' | '%'))
+                && !after.is_some_and(|c| matches!(c, '\\' | '/'));
+            let d = domain.as_str().to_ascii_uppercase();
+            let builtin = matches!(
+                d.as_str(),
+                "HKLM"
+                    | "HKCU"
+                    | "HKCR"
+                    | "HKU"
+                    | "AUTHORITY"
+                    | "NT"
+                    | "BUILTIN"
+                    | "SERVICE"
+                    | "APPPOOL"
+                    | "SYSTEM32"
+                    | "WINDOWS"
+                    | "SOFTWARE"
+                    | "SYSTEM"
+                    | "MICROSOFT"
+            ) || s[..whole.start()].ends_with("NT ")
+                || is_system_account(name.as_str());
+            if standalone && !builtin {
+                self.add_user(&format!("{}\\{}", domain.as_str(), name.as_str()));
+            }
+        }
+        for caps in SECRET.captures_iter(s) {
+            if let Some(value) = caps.get(2) {
+                self.add_word(RedactedKind::Secret, value.as_str());
+            }
+        }
+        for m in MAC.find_iter(s) {
+            self.add_word(RedactedKind::Mac, m.as_str());
+        }
+        for caps in FQDN.captures_iter(s) {
+            if let Some(host) = caps.get(1) {
+                self.add_host(host.as_str());
+            }
+        }
+        for caps in NETBIOS.captures_iter(s) {
+            if let Some(name) = caps.get(1) {
+                self.add_host(name.as_str());
+            }
+        }
+    }
+
+    /// Names introduced by context in what came from the user or the machine — the paste,
+    /// what was read from it, the scan's command lines, the actions' outputs — but not in the
+    /// knowledge base's own words (explanations, steps, references).
+    fn collect_context(&mut self, r: &Report) {
+        self.collect_introduced(&r.input.text);
+        let s = &r.symptoms;
+        for v in s.responses.iter().chain(&s.accounts).chain(&s.servers) {
+            self.collect_introduced(&v.value);
+        }
+        if let Some(snap) = &r.snapshot {
+            for p in &snap.processes {
+                self.collect_introduced(&p.cmd.join(" "));
+            }
+        }
+        for a in &r.actions_taken {
+            self.collect_introduced(&a.detail);
+            for t in a.error.iter().chain(&a.verification) {
+                self.collect_introduced(t);
             }
         }
     }
@@ -645,10 +862,19 @@ mod tests {
     use crate::engine::snapshot::{Host, Process, Socket, Transport};
     use crate::report::html::render_html;
 
-    const TEXT: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'jdoe on MAILSRV-07', Server: 'mx1.acme-corp.example', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Error Number: 0x800CCC92\nReported by Jane.Doe@Acme-Corp.example from wks-ann-42; client 10.20.30.40 and [2001:db8::42]:51000 via 192.168.7.9:110, local 127.0.0.1:110 and 0.0.0.0:110 and [::1]:110\nLog: C:\\Users\\annsmith\\AppData\\Local\\Temp\\pop3.log\n";
+    const TEXT: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'jdoe on MAILSRV-07', Server: 'mx1.acme-corp.example', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Error Number: 0x800CCC92\nReported by Jane.Doe@Acme-Corp.example from wks-ann-42; client 10.20.30.40 and [2001:db8::42]:51000 via 192.168.7.9:110, local 127.0.0.1:110 and 0.0.0.0:110 and [::1]:110\nLog: C:\\Users\\annsmith\\AppData\\Local\\Temp\\pop3.log\nConnection string: Server=sql01.corp.local;User Id=sa_admin;Password=hunter2; card 00:1A:2B:3C:4D:5E on MAILSRV02, login failed for user \"pgadmin_ro\" as CORP\\bwayne\n";
 
     /// Everything personal in [`TEXT`] and [`machine`], lower case.
     const SECRETS: &[&str] = &[
+        "sql01.corp.local",
+        "sa_admin",
+        "hunter2",
+        "00:1a:2b:3c:4d:5e",
+        "mailsrv02",
+        "pgadmin_ro",
+        "bwayne",
+        "payroll",
+        "rmiller",
         "jdoe",
         "mailsrv-07",
         "mx1.acme-corp.example",
@@ -705,6 +931,8 @@ mod tests {
                 os_version: "10.0.19045".into(),
                 elevated: false,
                 user: "ACME\\annsmith".into(),
+                scanned_by: None,
+                scanned_by_parent: None,
             },
             sockets: vec![
                 socket("0.0.0.0", 110, None, "LISTEN", 1234),
@@ -736,6 +964,8 @@ mod tests {
                         "10.20.30.40",
                         "--notify",
                         "jane.doe@acme-corp.example",
+                        "--user=rmiller",
+                        "--db=payroll",
                     ],
                 ),
                 process(4, "System", "System", "NT AUTHORITY\\SYSTEM", &[]),
@@ -782,6 +1012,19 @@ mod tests {
         let after = json(&redacted).to_lowercase();
         for secret in SECRETS {
             assert!(!after.contains(secret), "{secret} left in {after}");
+        }
+        for format in [
+            crate::report::Format::Html,
+            crate::report::Format::Markdown,
+            crate::report::Format::Text,
+        ] {
+            let shown = crate::report::render(&original, format, true).to_lowercase();
+            for secret in SECRETS {
+                assert!(
+                    !shown.contains(secret),
+                    "{secret} left in the {format:?} report"
+                );
+            }
         }
         let html = render_html(&redacted).to_lowercase();
         for secret in SECRETS {
@@ -957,6 +1200,7 @@ mod tests {
             install_location: None,
             uninstall_command: None,
             quiet_uninstall_command: None,
+            protected: None,
         });
         let redacted = redact(&report(text, Some(snap)));
         assert_eq!(redacted.input.text, text, "{:?}", redacted.input.note);

@@ -14,6 +14,7 @@ pub fn outcome_heading(o: Outcome) -> &'static str {
     match o {
         Outcome::Previewed => "Preview only: nothing was changed",
         Outcome::Refused => "Not done",
+        Outcome::Cancelled => "Cancelled: nothing was changed",
         Outcome::Done => "Done and verified",
         Outcome::ProblemRemains => "Done, but the problem remains",
         Outcome::Failed => "Failed",
@@ -25,6 +26,7 @@ pub fn outcome_phrase(o: Outcome) -> &'static str {
     match o {
         Outcome::Previewed => "previewed (dry run)",
         Outcome::Refused => "refused",
+        Outcome::Cancelled => "cancelled",
         Outcome::Done => "done",
         Outcome::ProblemRemains => "done, but the problem remains",
         Outcome::Failed => "failed",

@@ -62,11 +62,15 @@ impl Destination {
 /// recorded.
 pub fn check_writable(path: &Path, replace: bool) -> Result<(), SessionError> {
     let refuse = |why: &str| SessionError::Usage(format!("{}: {why}", path.display()));
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let Ok(link) = std::fs::symlink_metadata(path) else {
-        return match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(dir) if !dir.is_dir() => Err(refuse("its folder does not exist")),
-            _ => Ok(()),
-        };
+        if !dir.is_dir() {
+            return Err(refuse("its folder does not exist"));
+        }
+        return can_create_in(&dir).map_err(|e| refuse(&e));
     };
     if link.is_dir() {
         return Err(refuse("is a folder; name a file"));
@@ -86,7 +90,17 @@ pub fn check_writable(path: &Path, replace: bool) -> Result<(), SessionError> {
     if !replace {
         return Err(refuse("already exists; pass --force to replace it"));
     }
-    Ok(())
+    can_create_in(&dir).map_err(|e| refuse(&e))
+}
+
+/// Whether a file can be made in `dir` (the atomic write needs one beside the target): a
+/// read-only folder or disk is found out before anything is done, not after.
+fn can_create_in(dir: &Path) -> Result<(), String> {
+    tempfile::Builder::new()
+        .prefix(".portsleuth-probe.")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| format!("cannot write in its folder ({e})"))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, flushed and renamed

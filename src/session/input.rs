@@ -135,10 +135,12 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SessionError> {
 pub fn read_report(path: &Path) -> Result<Report, SessionError> {
     let value = read_json(path, "report")?;
     check_schema(path, &value, REPORT_SCHEMA, "report")?;
-    serde_json::from_value(value).map_err(|e| {
-        SessionError::Input(format!(
-            "{} is not a PortSleuth JSON report: {e}",
-            path.display()
-        ))
-    })
+    serde_json::from_value::<Report>(value)
+        .map(Report::bounded)
+        .map_err(|e| {
+            SessionError::Input(format!(
+                "{} is not a PortSleuth JSON report: {e}",
+                path.display()
+            ))
+        })
 }

@@ -28,6 +28,8 @@ impl FakeMachine {
                 os_version: "test".into(),
                 elevated: true,
                 user: "root".into(),
+                scanned_by: None,
+                scanned_by_parent: None,
             },
             socket_source: "fake".into(),
             sockets: vec![Socket {

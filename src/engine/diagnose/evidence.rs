@@ -4,6 +4,9 @@ use super::{Ctx, Evidence, EvidenceSource};
 use crate::engine::kb::{fold_space, strip_exe, SymptomMatcher};
 use crate::engine::model::Span;
 
+/// The longest stretch of text a `text:` pattern may match (4 KiB): a message, not a log.
+pub const MATCH_WINDOW: usize = 4096;
+
 impl Ctx<'_> {
     /// Whether a symptom matcher holds, and if so the evidence for it.
     pub(super) fn matches(&self, m: &SymptomMatcher) -> Option<Evidence> {
@@ -144,7 +147,10 @@ impl Ctx<'_> {
             SymptomMatcher::Text(re) => {
                 // Only the parts of a big log that the reader read closely are searched.
                 let span = s.regions.iter().find_map(|&(start, end)| {
-                    let m = re.find(self.text.get(start..end)?)?;
+                    // A match longer than the window is not evidence of a message: ignored.
+                    let m = re
+                        .find_iter(self.text.get(start..end)?)
+                        .find(|m| m.len() <= MATCH_WINDOW)?;
                     Some(Span {
                         start: start + m.start(),
                         end: start + m.end(),

@@ -4,7 +4,7 @@
 
 use super::{ActionTarget, CheckHit, Ctx, PlannedAction};
 use crate::engine::kb::{ActionKind, Rule};
-use crate::engine::safety::protected_reason;
+use crate::engine::safety::{protected_reason, refused_target, service_refusal};
 use crate::engine::snapshot::{Process, Snapshot};
 
 impl Ctx<'_> {
@@ -23,12 +23,17 @@ impl Ctx<'_> {
             .and_then(|h| h.process)
             .map(|p| self.behind_http_sys(p, hit.map_or(0, |h| h.port)));
         let port = hit.map(|h| h.port);
-        let protected = process.and_then(protected_reason);
+        let protected = process.and_then(|p| match self.snapshot {
+            Some(snap) => refused_target(p, &snap.host),
+            None => protected_reason(p),
+        });
         for &kind in &rule.actions {
             match (kind, process) {
                 (ActionKind::OpenReference, _) => actions.extend(reference_action(rule)),
                 (ActionKind::StopService | ActionKind::DisableService, Some(p)) => {
-                    actions.extend(service_actions(kind, p, port, self.snapshot));
+                    let (offered, refused) = service_actions(kind, p, port, self.snapshot);
+                    actions.extend(offered);
+                    withheld.extend(refused);
                 }
                 (ActionKind::Uninstall | ActionKind::StopProcess, Some(p)) => {
                     if let Some(why) = &protected {
@@ -42,7 +47,11 @@ impl Ctx<'_> {
                             p.exe_name, p.pid
                         ));
                     } else if kind == ActionKind::Uninstall {
-                        actions.extend(uninstall_action(p, port, self.snapshot));
+                        match uninstall_action(p, port, self.snapshot) {
+                            Some(Ok(action)) => actions.push(action),
+                            Some(Err(why)) => withheld.push(why),
+                            None => {}
+                        }
                     } else {
                         actions.push(stop_action(p, port));
                     }
@@ -77,24 +86,33 @@ fn aimed_at(p: &Process, port: Option<u16>) -> ActionTarget {
     }
 }
 
-/// Stop or disable each service the holder runs.
+/// Stop or disable each service the holder runs, except the system's own (said why).
 fn service_actions(
     kind: ActionKind,
     p: &Process,
     port: Option<u16>,
     snapshot: Option<&Snapshot>,
-) -> Vec<PlannedAction> {
+) -> (Vec<PlannedAction>, Vec<String>) {
     let verb = if kind == ActionKind::StopService {
         "Stop"
     } else {
         "Disable"
     };
-    p.services
+    let mut refused = Vec::new();
+    let offered = p
+        .services
         .iter()
-        .map(|id| {
+        .filter_map(|id| {
             let service = snapshot.and_then(|s| s.service(id));
             let name = service.map_or(id.as_str(), |s| s.display_name.as_str());
-            PlannedAction {
+            if let Some(why) = service.and_then(|s| service_refusal(id, s.manager)) {
+                refused.push(format!(
+                    "PortSleuth will not {} \u{2018}{name}\u{2019}: {why}.",
+                    verb.to_lowercase()
+                ));
+                return None;
+            }
+            Some(PlannedAction {
                 id: format!("{}-{}", kind.as_str(), id),
                 kind,
                 label: format!("{verb} service \u{2018}{name}\u{2019}"),
@@ -104,27 +122,35 @@ fn service_actions(
                     ..aimed_at(p, port)
                 },
                 caution: None,
-            }
+            })
         })
-        .collect()
+        .collect();
+    (offered, refused)
 }
 
-/// Uninstall the product the holder belongs to, when the scan knows it.
+/// Uninstall the product the holder belongs to, when the scan knows it; `Err` says why a
+/// product the system needs is not offered.
 fn uninstall_action(
     p: &Process,
     port: Option<u16>,
     snapshot: Option<&Snapshot>,
-) -> Option<PlannedAction> {
+) -> Option<Result<PlannedAction, String>> {
     let product = p
         .product
         .as_deref()
         .and_then(|id| snapshot.and_then(|s| s.product(id)))?;
+    if let Some(why) = &product.protected {
+        return Some(Err(format!(
+            "PortSleuth will not uninstall {}: {why}.",
+            product.name
+        )));
+    }
     let name = if product.version.is_empty() {
         product.name.clone()
     } else {
         format!("{} {}", product.name, product.version)
     };
-    Some(PlannedAction {
+    Some(Ok(PlannedAction {
         id: format!("uninstall-{}", product.id),
         kind: ActionKind::Uninstall,
         label: format!("Uninstall {name}"),
@@ -133,7 +159,7 @@ fn uninstall_action(
             ..aimed_at(p, port)
         },
         caution: None,
-    })
+    }))
 }
 
 /// Stop the holder itself.

@@ -487,6 +487,11 @@ impl Ctx<'_> {
             return None;
         }
         let _ = raw.note;
+        let before = self.errors.len();
+        self.references(line, &raw.id, &raw.references);
+        if self.errors.len() > before {
+            return None;
+        }
         Some(Program {
             id: raw.id,
             exe: raw.exe,
@@ -542,6 +547,7 @@ impl Ctx<'_> {
                 format!("rule '{id}': needs_scan is set but no check confirms it"),
             );
         }
+        self.references(line, &id, &raw.references);
         if self.errors.len() > before {
             return None;
         }
@@ -605,6 +611,25 @@ impl Ctx<'_> {
             );
         }
         category
+    }
+
+    /// Only web addresses may be references: a `javascript:`, `file:` or `data:` link would
+    /// become a link in every report.
+    fn references(&mut self, line: usize, id: &str, references: &[super::Reference]) {
+        for r in references {
+            if let Some(url) = &r.url {
+                let lower = url.to_ascii_lowercase();
+                let web = (lower.starts_with("https://") || lower.starts_with("http://"))
+                    && url.len() > 8
+                    && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+                if !web {
+                    self.error(
+                        line,
+                        format!("'{id}': reference '{}' has the address '{url}', but only http:// and https:// addresses are allowed", r.title),
+                    );
+                }
+            }
+        }
     }
 
     fn boosts(&mut self, line: usize, id: &str, raw: Vec<RawBoost>) -> Vec<Boost> {

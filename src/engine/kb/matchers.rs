@@ -21,7 +21,17 @@ pub fn parse_hex32(s: &str) -> Option<u32> {
     u32::from_str_radix(hex, 16).ok()
 }
 
+/// The longest pattern a rule may hold. Rules run on every text; a pattern longer than this is
+/// a mistake or an attack, and `kb check` names it.
+pub const MAX_PATTERN: usize = 1000;
+
 fn regex_arg(kind: &str, value: &str) -> Result<Regex, String> {
+    if value.len() > MAX_PATTERN + 2 {
+        return Err(format!(
+            "'{kind}:' pattern is {} characters long; patterns may be at most {MAX_PATTERN}",
+            value.len()
+        ));
+    }
     let pattern = value
         .strip_prefix('/')
         .and_then(|v| v.strip_suffix('/'))

@@ -125,7 +125,7 @@ fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
     let colour = match r.outcome {
         Outcome::Done => style::good(ui),
         Outcome::Previewed => style::accent(ui),
-        Outcome::Refused | Outcome::ProblemRemains => style::warn(ui),
+        Outcome::Refused | Outcome::Cancelled | Outcome::ProblemRemains => style::warn(ui),
         Outcome::Failed => style::bad(ui),
     };
     egui::Frame::group(ui.style())

@@ -1,13 +1,12 @@
 //! Step 4's state: which cause's actions are shown, the fix on its worker, the confirmation
-//! waiting for the user, and the last thing that happened.
+//! waiting for the user, and the last thing that happened. Every attempt plans the action
+//! again from the machine (`session::fix::attempt`); what the page showed is only the request.
 
 use super::{lost, Engine, Notice};
 use crate::engine::fixing::ActionRecord;
 use crate::jobs::{Job, Poll, Wake};
 use crate::report::Report;
-use crate::session::fix::{
-    attempt, execute, find_action, Attempt, Attempted, FixOptions, Prepared, GRACE,
-};
+use crate::session::fix::{attempt, Attempt, Attempted, Prepared, Requested, GRACE};
 use std::sync::Arc;
 
 #[derive(Default)]
@@ -44,11 +43,12 @@ impl FixStep {
         self.confirm = None;
     }
 
-    /// Re-checks the target of action `id` on a worker, then previews or asks.
+    /// Plans action `id` of `report` again from this machine on a worker, then previews or
+    /// asks. What runs later is the fresh plan's action, never the one the page showed.
     pub fn start(
         &mut self,
         engine: &Engine,
-        report: Report,
+        report: &Report,
         id: &str,
         what: Attempt,
         wake: &Wake,
@@ -56,51 +56,60 @@ impl FixStep {
         if self.busy.is_some() {
             return Ok(());
         }
-        let action = find_action(&report, id)
-            .map_err(|_| {
-                Notice::problem(format!(
-                    "The diagnosis has no action '{id}' any more; run it again."
-                ))
-            })?
-            .clone();
-        let words = format!(
-            "Re-checking the target of \u{201c}{}\u{201d}\u{2026}",
-            action.label
-        );
+        let requested = Requested::from_report(report, id).map_err(|_| {
+            Notice::problem(format!(
+                "The diagnosis has no action '{id}' any more; run it again."
+            ))
+        })?;
+        let label = report
+            .diagnosis
+            .findings
+            .iter()
+            .flat_map(|f| &f.actions)
+            .find(|a| a.id == id)
+            .map_or(id, |a| a.label.as_str());
+        let words = format!("Re-checking the target of \u{201c}{label}\u{201d}\u{2026}");
+        self.spawn(
+            engine,
+            report.input.text.clone(),
+            requested,
+            what,
+            words,
+            wake,
+        )
+    }
+
+    /// Runs a confirmed action on a worker: planned once more from the machine, and run only
+    /// if the plan still holds that very action.
+    pub fn run(
+        &mut self,
+        engine: &Engine,
+        text: String,
+        prepared: &Prepared,
+        wake: &Wake,
+    ) -> Result<(), Notice> {
+        let requested = Requested::from_action(&prepared.rule_id, &prepared.action);
+        let words = format!("{}\u{2026}", prepared.action.label);
+        self.spawn(engine, text, requested, Attempt::Run, words, wake)
+    }
+
+    fn spawn(
+        &mut self,
+        engine: &Engine,
+        text: String,
+        requested: Requested,
+        what: Attempt,
+        words: String,
+        wake: &Wake,
+    ) -> Result<(), Notice> {
+        let knowledge = Arc::clone(&engine.knowledge);
         let machine = Arc::clone(&engine.machine);
         let job = Job::spawn("fix", wake, move |_| {
-            attempt(machine.as_ref(), &report, &action, what, GRACE)
+            attempt(&knowledge, machine.as_ref(), &text, &requested, what, GRACE)
         })
         .map_err(|e| Notice::problem(format!("cannot start a worker thread: {e}")))?;
         self.busy = Some((words, job));
         Ok(())
-    }
-
-    /// Runs a confirmed action on a worker.
-    pub fn run(
-        &mut self,
-        engine: &Engine,
-        prepared: Prepared,
-        wake: &Wake,
-        notice: &mut Option<Notice>,
-    ) {
-        let words = format!("{}\u{2026}", prepared.action.label);
-        let machine = Arc::clone(&engine.machine);
-        let job = Job::spawn("fix", wake, move |_| {
-            let options = FixOptions {
-                dry_run: false,
-                grace: GRACE,
-            };
-            Attempted::Recorded(execute(machine.as_ref(), &prepared, &options))
-        });
-        match job {
-            Ok(job) => self.busy = Some((words, job)),
-            Err(e) => {
-                *notice = Some(Notice::problem(format!(
-                    "cannot start a worker thread: {e}"
-                )))
-            }
-        }
     }
 
     /// A record to keep, once the worker finished with one.
@@ -113,7 +122,7 @@ impl FixStep {
                 self.confirm = Some(prepared);
                 None
             }
-            Poll::Ready(Attempted::Recorded(record)) => {
+            Poll::Ready(Attempted::Recorded(record) | Attempted::NotApplicable(record)) => {
                 self.busy = None;
                 Some(record)
             }

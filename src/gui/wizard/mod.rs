@@ -336,17 +336,16 @@ impl Wizard {
             Command::Preview(id) => self.start_fix(&id, crate::session::fix::Attempt::Preview),
             Command::AskToRun(id) => self.start_fix(&id, crate::session::fix::Attempt::Ask),
             Command::ConfirmRun => {
-                if let Some(prepared) = self.fix.take_confirmation() {
-                    self.fix
-                        .run(&self.engine, prepared, &self.wake, &mut self.notice);
+                if let (Some(prepared), Some(case)) = (self.fix.take_confirmation(), &self.case) {
+                    let text = case.text.clone();
+                    if let Err(n) = self.fix.run(&self.engine, text, &prepared, &self.wake) {
+                        self.notice = Some(n);
+                    }
                 }
             }
             Command::CancelRun => {
                 if let Some(prepared) = self.fix.take_confirmation() {
-                    self.record(crate::session::fix::refused(
-                        &prepared.action,
-                        "you chose not to run it".into(),
-                    ));
+                    self.record(crate::session::fix::cancelled(&prepared.action));
                 }
             }
             Command::SetFormat(f) => self.report.set_format(f),
@@ -459,7 +458,7 @@ impl Wizard {
     fn start_fix(&mut self, id: &str, what: crate::session::fix::Attempt) {
         let Some(case) = &self.case else { return };
         let report = case.report(&self.engine.knowledge);
-        if let Err(n) = self.fix.start(&self.engine, report, id, what, &self.wake) {
+        if let Err(n) = self.fix.start(&self.engine, &report, id, what, &self.wake) {
             self.notice = Some(n);
         }
     }

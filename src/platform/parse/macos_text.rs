@@ -221,6 +221,7 @@ pub fn app_bundle_product(bundle: &str, info: &BTreeMap<String, String>) -> Prod
         install_location: Some(bundle.to_owned()),
         uninstall_command: None,
         quiet_uninstall_command: None,
+        protected: None,
     }
 }
 
@@ -757,6 +758,7 @@ mod tests {
                 install_location: Some("/Applications/Docker.app".into()),
                 uninstall_command: None,
                 quiet_uninstall_command: None,
+                protected: None,
             }
         );
     }

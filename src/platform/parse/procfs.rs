@@ -148,11 +148,23 @@ pub fn parse_list_sockets(text: &str) -> Vec<SocketUnit> {
         .collect()
 }
 
-/// Version and maintainer of the `wanted` packages from dpkg's status file (`Package:` blocks).
+/// What dpkg's status file says of an installed package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DpkgPackage {
+    pub version: String,
+    pub maintainer: String,
+    /// `Essential: yes`, or `Priority: required`: the system needs it; never removed.
+    pub essential: bool,
+    /// `Status: install ok installed`.
+    pub installed: bool,
+}
+
+/// The packages of `/var/lib/dpkg/status` named in `wanted`, with their version, maintainer,
+/// whether the system needs them, and whether they are installed.
 pub fn parse_dpkg_status(
     text: &str,
     wanted: &[&str],
-) -> std::collections::HashMap<String, (String, String)> {
+) -> std::collections::HashMap<String, DpkgPackage> {
     let mut out = std::collections::HashMap::new();
     for block in text.split("\n\n") {
         let field = |name: &str| {
@@ -165,12 +177,17 @@ pub fn parse_dpkg_status(
             continue;
         };
         if wanted.contains(&package.as_str()) && !out.contains_key(&package) {
+            let essential = field("Essential:").is_some_and(|v| v.eq_ignore_ascii_case("yes"))
+                || field("Priority:").is_some_and(|v| v.eq_ignore_ascii_case("required"));
+            let installed = field("Status:").is_some_and(|v| v.ends_with(" installed"));
             out.insert(
                 package,
-                (
-                    field("Version:").unwrap_or_default(),
-                    field("Maintainer:").unwrap_or_default(),
-                ),
+                DpkgPackage {
+                    version: field("Version:").unwrap_or_default(),
+                    maintainer: field("Maintainer:").unwrap_or_default(),
+                    essential,
+                    installed,
+                },
             );
         }
     }
@@ -273,13 +290,17 @@ mod tests {
         let text = "Package: nginx-core\nStatus: install ok installed\nVersion: 1.22.1-9\nMaintainer: Debian Nginx Maintainers <pkg-nginx@example.org>\n\nPackage: other\nVersion: 1\n";
         let got = parse_dpkg_status(text, &["nginx-core"]);
         assert_eq!(got.len(), 1);
+        assert_eq!(got["nginx-core"].version, "1.22.1-9");
         assert_eq!(
-            got["nginx-core"],
-            (
-                "1.22.1-9".to_owned(),
-                "Debian Nginx Maintainers <pkg-nginx@example.org>".to_owned()
-            )
+            got["nginx-core"].maintainer,
+            "Debian Nginx Maintainers <pkg-nginx@example.org>"
         );
+        assert!(got["nginx-core"].installed && !got["nginx-core"].essential);
+        let base = parse_dpkg_status(
+            "Package: base-files\nEssential: yes\nStatus: install ok installed\n\nPackage: libc6\nPriority: required\nStatus: install ok installed\n",
+            &["base-files", "libc6"],
+        );
+        assert!(base["base-files"].essential && base["libc6"].essential);
     }
 
     #[test]

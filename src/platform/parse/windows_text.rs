@@ -376,6 +376,7 @@ impl UninstallEntry {
                     .as_deref()
                     .and_then(msi_quiet_uninstall)
             }),
+            protected: None,
         }
     }
 
