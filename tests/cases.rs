@@ -1,6 +1,11 @@
-//! The table of real-world error texts in `tests/cases/diagnosis.toml`: each must be read
-//! (ports, codes) and diagnosed from the text alone with the expected category first.
-//! Prints the accuracy; anything below 100% fails.
+//! The case table: real error texts, each with the cause its thread or article resolved
+//! (`tests/cases/*.toml`). Each is read and diagnosed from the text alone; the category that
+//! ranks first must be the expected one.
+//!
+//! A fifth of the cases (chosen by a hash of their name, so the choice cannot drift) is held
+//! out: the knowledge base is not tuned on them, and their score is printed on its own line.
+//! The rest is the tuning set. `familiar.toml` holds the formats the project started from;
+//! the `world-*.toml` files hold texts from public threads in formats it had not seen.
 
 use portsleuth::engine::diagnose::diagnose;
 use portsleuth::engine::kb::KnowledgeBase;
@@ -19,85 +24,220 @@ struct Case {
     source: String,
     text: String,
     expect: String,
+    /// What the thread resolved, in one line.
+    #[serde(default)]
+    cause: Option<String>,
+    /// The condition the text reports, in PortSleuth's vocabulary.
+    #[serde(default)]
+    condition: Option<String>,
+    /// Whether the format is one `../shared/domain/kb-facts.md` shows.
+    #[serde(default)]
+    familiar: Option<bool>,
     port: Option<u16>,
     #[serde(default)]
     codes: Vec<String>,
 }
 
-#[test]
-fn every_case_in_the_table_is_read_and_diagnosed_correctly() {
-    let table: Table =
-        toml::from_str(include_str!("cases/diagnosis.toml")).expect("the case table parses");
-    let reader = Reader::new(KnowledgeBase::builtin());
+/// FNV-1a: stable across Rust versions, unlike the standard hasher.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn held_out(name: &str) -> bool {
+    fnv1a(name) % 5 == 0
+}
+
+fn load() -> Vec<(String, Case)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/cases")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("case file");
+        let table: Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{} does not parse: {e}", f.display()));
+        let file = f.file_name().expect("name").to_string_lossy().into_owned();
+        out.extend(table.case.into_iter().map(|c| (file.clone(), c)));
+    }
+    out
+}
+
+/// What went wrong with one case, or nothing.
+fn problems(reader: &Reader, case: &Case) -> Vec<String> {
     let kb = reader.kb();
-    let mut failures = Vec::new();
-    for case in &table.case {
-        assert!(
-            !case.source.is_empty(),
-            "{}: every case names where its format comes from",
-            case.name
-        );
-        let symptoms = reader.read(&case.text);
-        let diagnosis = diagnose(kb, &case.text, &symptoms, None);
-        let top = &diagnosis.findings[0];
-        let mut problems = Vec::new();
-        if top.category.as_str() != case.expect {
-            let ranked: Vec<String> = diagnosis
-                .findings
-                .iter()
-                .take(4)
-                .map(|f| format!("{} {} ({})", f.category, f.confidence, f.rule_id))
-                .collect();
+    let symptoms = reader.read(&case.text);
+    let diagnosis = diagnose(kb, &case.text, &symptoms, None);
+    let top = &diagnosis.findings[0];
+    let mut problems = Vec::new();
+    if top.category.as_str() != case.expect {
+        let ranked: Vec<String> = diagnosis
+            .findings
+            .iter()
+            .take(4)
+            .map(|f| format!("{} {} ({})", f.category, f.confidence, f.rule_id))
+            .collect();
+        problems.push(format!(
+            "expected {}, got [{}]",
+            case.expect,
+            ranked.join(", ")
+        ));
+    }
+    if let Some(port) = case.port {
+        if !symptoms.ports.iter().any(|p| p.port == port) {
             problems.push(format!(
-                "expected {}, got [{}]",
-                case.expect,
-                ranked.join(", ")
+                "port {port} not read (read: {:?})",
+                symptoms.ports.iter().map(|p| p.port).collect::<Vec<_>>()
             ));
         }
-        if let Some(port) = case.port {
-            if !symptoms.ports.iter().any(|p| p.port == port) {
-                problems.push(format!(
-                    "port {port} not read (read: {:?})",
-                    symptoms.ports.iter().map(|p| p.port).collect::<Vec<_>>()
-                ));
-            }
-        }
-        for code in &case.codes {
-            let found = if let Some(id) = code.strip_prefix("event:") {
-                symptoms.events.iter().any(|e| e.id.to_string() == id)
-            } else {
-                let wanted = code.to_lowercase();
+    }
+    for code in &case.codes {
+        let found = if let Some(id) = code.strip_prefix("event:") {
+            symptoms.events.iter().any(|e| e.id.to_string() == id)
+        } else {
+            let wanted = code.to_lowercase();
+            symptoms
+                .codes
+                .iter()
+                .any(|c| c.key.to_lowercase() == wanted)
+        };
+        if !found {
+            problems.push(format!(
+                "code {code} not decoded (decoded: {:?})",
                 symptoms
                     .codes
                     .iter()
-                    .any(|c| c.key.to_lowercase() == wanted)
-            };
-            if !found {
-                problems.push(format!(
-                    "code {code} not decoded (decoded: {:?})",
-                    symptoms
-                        .codes
-                        .iter()
-                        .map(|c| c.key.as_str())
-                        .collect::<Vec<_>>()
-                ));
-            }
-        }
-        if !problems.is_empty() {
-            failures.push(format!("{}: {}", case.name, problems.join("; ")));
+                    .map(|c| c.key.as_str())
+                    .collect::<Vec<_>>()
+            ));
         }
     }
-    let total = table.case.len();
-    let passed = total - failures.len();
+    problems
+}
+
+#[derive(Default)]
+struct Score {
+    total: usize,
+    /// The category ranked first is the expected one.
+    right: usize,
+    /// Right, but a port or code the case names was not read.
+    misread: usize,
+    over: usize,
+}
+
+impl Score {
+    fn line(&self, what: &str) -> String {
+        format!(
+            "{what}: {}/{} right ({:.1}%), {} over-diagnosed, {} right but with a port or code not read",
+            self.right,
+            self.total,
+            100.0 * self.right as f64 / self.total.max(1) as f64,
+            self.over,
+            self.misread
+        )
+    }
+}
+
+#[test]
+fn every_case_in_the_table_is_read_and_diagnosed_correctly() {
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let cases = load();
+    let mut tuning = Score::default();
+    let mut unfamiliar = Score::default();
+    let mut holdout = Score::default();
+    let mut failures = Vec::new();
+    let mut holdout_shapes = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    for (file, case) in &cases {
+        assert!(
+            names.insert(case.name.clone()),
+            "{} is named twice",
+            case.name
+        );
+        assert!(
+            !case.source.is_empty(),
+            "{}: every case names its source",
+            case.name
+        );
+        let got = problems(&reader, case);
+        // Over-diagnosis: a harmful wrong cause — naming a port conflict, a proxy or a bad
+        // password for a text whose cause was something else.
+        let top = {
+            let s = reader.read(&case.text);
+            diagnose(reader.kb(), &case.text, &s, None).findings[0]
+                .category
+                .as_str()
+                .to_owned()
+        };
+        let over = top != case.expect
+            && top != "unknown"
+            && matches!(
+                top.as_str(),
+                "port_conflict" | "av_mail_proxy" | "bad_credentials" | "reserved_port_range"
+            );
+        let score = if held_out(&case.name) {
+            &mut holdout
+        } else {
+            &mut tuning
+        };
+        score.total += 1;
+        let right = top == case.expect;
+        score.right += usize::from(right);
+        score.misread += usize::from(right && !got.is_empty());
+        score.over += usize::from(over);
+        if !held_out(&case.name) && case.familiar == Some(false) {
+            unfamiliar.total += 1;
+            unfamiliar.right += usize::from(right);
+            unfamiliar.over += usize::from(over);
+        }
+        if !got.is_empty() && !held_out(&case.name) {
+            failures.push(format!("{file} {}: {}", case.name, got.join("; ")));
+        }
+        if !right && held_out(&case.name) {
+            // Only the shape of a held-out miss, never its text: enough to see a gap in a
+            // whole class of conditions without tuning on the case.
+            holdout_shapes.push(format!("expected {}, ranked first {top}", case.expect));
+        }
+        let _ = (&case.cause, &case.condition);
+    }
+    println!("{}", tuning.line("case table, tuning set"));
     println!(
-        "diagnosis case table: {passed}/{total} correct ({:.1}% accuracy)",
-        100.0 * passed as f64 / total as f64
+        "{}",
+        unfamiliar.line("case table, tuning set, unfamiliar formats")
     );
-    assert!(total >= 60, "the table should cover at least 60 cases");
+    println!(
+        "{}",
+        holdout.line("case table, held-out fifth (not tuned on)")
+    );
+    holdout_shapes.sort();
+    println!("held-out misses by shape: {holdout_shapes:#?}");
+    if !failures.is_empty() {
+        println!("tuning-set misses:\n{}", failures.join("\n"));
+    }
     assert!(
-        failures.is_empty(),
-        "{} case(s) wrong:\n{}",
-        failures.len(),
+        cases.len() >= 300,
+        "the table should hold at least 300 cases"
+    );
+    assert!(
+        tuning.right * 100 >= tuning.total * 95,
+        "{}\n{}",
+        tuning.line("tuning set below 95%"),
         failures.join("\n")
+    );
+    assert!(
+        tuning.misread <= 2,
+        "{}\n{}",
+        tuning.line("ports or codes not read"),
+        failures.join("\n")
+    );
+    assert!(
+        holdout.right * 100 >= holdout.total * 85,
+        "{}",
+        holdout.line("held-out fifth below 85%")
     );
 }

@@ -6,7 +6,9 @@ use portsleuth::engine::diagnose::{diagnose, Diagnosis, EvidenceSource};
 use portsleuth::engine::kb::{ActionKind, KnowledgeBase};
 use portsleuth::engine::model::Category;
 use portsleuth::engine::reader::Reader;
-use portsleuth::engine::snapshot::{Process, Service, ServiceManager, Snapshot, Socket, Transport};
+use portsleuth::engine::snapshot::{
+    Process, Service, ServiceManager, Snapshot, Socket, Transport, VersionInfo,
+};
 
 const DIALOG: &str = "There was a problem logging onto your mail server. Your Password was rejected. Account: 'ann on MAIL', Server: 'mail', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port 110, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92";
 
@@ -100,11 +102,23 @@ fn the_real_mail_server_on_110_makes_it_a_bad_password_and_rules_out_the_proxy()
 
 #[test]
 fn an_av_proxy_on_110_makes_it_a_stolen_port_with_the_service_stopped_before_the_process() {
-    let snap = machine(110, 1234, "PoProxy.exe", Some("NAVAPSVC"));
+    let mut snap = machine(110, 1234, "PoProxy.exe", Some("NAVAPSVC"));
+    snap.processes[0].version_info = Some(VersionInfo {
+        product_name: "Norton AntiVirus".into(),
+        company: "Symantec Corporation".into(),
+        version: "7.0".into(),
+    });
     let d = run(DIALOG, Some(&snap));
     let top = &d.findings[0];
     assert_eq!(top.category, Category::AvMailProxy, "{:#?}", d.findings);
-    assert!(top.confidence >= 0.9);
+    assert!(top.confidence >= 0.9, "{}", top.confidence);
+    assert!(
+        top.evidence
+            .iter()
+            .any(|e| e.says.contains("version resource")),
+        "{:#?}",
+        top.evidence
+    );
     assert!(
         d.ruled_out
             .iter()
@@ -266,5 +280,23 @@ fn port_80_held_by_system_is_traced_through_http_sys_to_the_registering_service(
     assert!(
         offered.contains(&"W3SVC"),
         "stopping the web service that registered port 80 is offered: {offered:?}"
+    );
+}
+
+#[test]
+fn a_holder_known_only_by_its_file_name_confirms_less_than_one_its_version_resource_names() {
+    // Anyone can name a file PoProxy.exe: the port is held, but by a program only believed
+    // to be Norton's proxy, so the finding stays first without claiming certainty.
+    let snap = machine(110, 1234, "PoProxy.exe", Some("NAVAPSVC"));
+    let d = run(DIALOG, Some(&snap));
+    let top = &d.findings[0];
+    assert_eq!(top.category, Category::AvMailProxy, "{:#?}", d.findings);
+    assert!(top.confidence <= 0.75, "{}", top.confidence);
+    assert!(
+        top.evidence
+            .iter()
+            .any(|e| e.says.contains("by its file name only")),
+        "{:#?}",
+        top.evidence
     );
 }

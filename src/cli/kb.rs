@@ -1,6 +1,7 @@
 //! `portsleuth decode` and `portsleuth kb`: the knowledge base's tables, for people.
 
 use super::KbCommand;
+use crate::engine::kb::lookup::look_up;
 use crate::engine::kb::{KbSource, KnowledgeBase};
 use crate::session::knowledge::{read_folder, user_rules_dir};
 use crate::session::{Exit, Knowledge, SessionError};
@@ -12,13 +13,26 @@ pub fn decode(kb_dirs: &[PathBuf], codes: &[String]) -> Result<Exit, SessionErro
     let mut any = false;
     let mut out = String::new();
     for raw in codes {
-        // A bare number or name is read as a code in its usual spelling.
-        let text = if raw.chars().all(|c| c.is_ascii_digit()) {
-            format!("error {raw}")
-        } else {
-            raw.clone()
-        };
-        let symptoms = reader.read(&text);
+        // A code on its own is looked up in every table that could hold it (a bare number
+        // means different things in different tables); a longer text is read like a paste.
+        let meanings = look_up(knowledge.kb(), raw);
+        for m in &meanings {
+            any = true;
+            out.push_str(&format!(
+                "{}  {}  ({})\n  {}\n",
+                m.value, m.name, m.table, m.meaning
+            ));
+            if let Some(msg) = m.message.as_ref().filter(|msg| **msg != m.meaning) {
+                out.push_str(&format!("  message: {msg}\n"));
+            }
+            if let Some(n) = &m.note {
+                out.push_str(&format!("  note: {n}\n"));
+            }
+        }
+        if !meanings.is_empty() {
+            continue;
+        }
+        let symptoms = reader.read(raw);
         for c in &symptoms.codes {
             any = true;
             let platform = c

@@ -216,6 +216,8 @@ const VOCABULARY_KEYS: &[&str] = &[
     "outcome",
     "rule_id",
     "key",
+    "speaker",
+    "operation",
 ];
 
 fn is_vocabulary(key: &str, value: &str) -> bool {

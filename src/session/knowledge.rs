@@ -211,9 +211,9 @@ impl Walk {
             if meta.is_dir() {
                 self.visit(&path, depth + 1, problems);
             } else if meta.is_file()
-                && path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+                && path.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("tsv")
+                })
             {
                 if self.files.len() >= MAX_FILES {
                     if !self.said_too_many {

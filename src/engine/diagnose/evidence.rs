@@ -19,7 +19,9 @@ impl Ctx<'_> {
             SymptomMatcher::Protocol(_)
             | SymptomMatcher::Port(_)
             | SymptomMatcher::Side(_)
-            | SymptomMatcher::Ssl(_) => self.place_evidence(m),
+            | SymptomMatcher::Ssl(_)
+            | SymptomMatcher::PortRange(..)
+            | SymptomMatcher::Platform(_) => self.place_evidence(m),
             _ => self.word_evidence(m),
         }
     }
@@ -89,10 +91,39 @@ impl Ctx<'_> {
         }
     }
 
-    /// Where the failure happened: protocol, port, side, SSL setting.
+    /// Where the failure happened: protocol, port, side, SSL setting, operating system.
     fn place_evidence(&self, m: &SymptomMatcher) -> Option<Evidence> {
         let s = self.symptoms;
         match m {
+            SymptomMatcher::PortRange(low, high) => {
+                let p = s
+                    .ports
+                    .iter()
+                    .find(|p| !p.inferred && (*low..=*high).contains(&p.port))?;
+                text(
+                    format!("{} port {}", p.side.describe(p.inferred), p.port),
+                    p.span,
+                )
+            }
+            SymptomMatcher::Platform(name) => {
+                if s.platform.as_deref() != Some(name.as_str()) {
+                    return None;
+                }
+                Some(Evidence {
+                    source: EvidenceSource::Text,
+                    says: format!(
+                        "the text comes from {}",
+                        match name.as_str() {
+                            "windows" => "Windows",
+                            "linux" => "Linux",
+                            _ => "macOS",
+                        }
+                    ),
+                    span: None,
+                    port: None,
+                    pid: None,
+                })
+            }
             SymptomMatcher::Protocol(p) => {
                 let f = s.protocols.iter().find(|f| &f.value == p)?;
                 text(format!("the protocol is {}", p.to_uppercase()), f.span)
@@ -126,11 +157,22 @@ impl Ctx<'_> {
     fn word_evidence(&self, m: &SymptomMatcher) -> Option<Evidence> {
         let s = self.symptoms;
         match m {
-            SymptomMatcher::Condition(c) => {
-                let hit = s.conditions.iter().find(|h| h.condition == *c)?;
+            SymptomMatcher::Condition(c, context) => {
+                let hit = s.conditions.iter().find(|h| {
+                    h.condition == *c
+                        && context.operation.is_none_or(|op| h.operation == op)
+                        && context.speaker.is_none_or(|sp| h.speaker == sp)
+                })?;
+                let said = match (hit.speaker, hit.operation) {
+                    (crate::engine::model::Speaker::Server, _) => {
+                        " (the server's reply)".to_owned()
+                    }
+                    (_, crate::engine::model::Operation::Unknown) => String::new(),
+                    (_, op) => format!(" (while trying to {})", op.as_str()),
+                };
                 text(
                     format!(
-                        "\u{201C}{}\u{201D} means {}",
+                        "\u{201C}{}\u{201D} means {}{said}",
                         self.quote(hit.span),
                         c.describe()
                     ),

@@ -5,8 +5,8 @@
 //! adjust or refute it by looking at what holds the port. Then the finding is assembled.
 
 use super::{round2, CheckHit, Ctx, Evidence, EvidenceSource, Finding, Outcome, RuledOut};
-use crate::engine::kb::{Effect, Rule};
-use crate::engine::snapshot::Snapshot;
+use crate::engine::kb::{Effect, Program, Rule};
+use crate::engine::snapshot::{Process, Snapshot};
 
 /// What the scan made of a rule.
 enum ScanVerdict<'s> {
@@ -133,9 +133,16 @@ impl Ctx<'_> {
                     })
                 }
                 Effect::Confirm => {
-                    confirmed =
-                        Some(confirmed.map_or(check.confidence, |c| c.max(check.confidence)));
+                    let mut strength = check.confidence;
                     evidence.push(scan_evidence(says, &hit, pid));
+                    if check.holder.is_identity() {
+                        if let Some(p) = hit.holder.and_then(|h| h.process) {
+                            let (said, weight) = self.identity(snapshot, p);
+                            strength = weight(strength);
+                            evidence.push(scan_evidence(said, &hit, pid));
+                        }
+                    }
+                    confirmed = Some(confirmed.map_or(strength, |c| c.max(strength)));
                     if acted_on.is_none() && hit.holder.is_some() {
                         acted_on = Some(hit);
                     }
@@ -152,6 +159,60 @@ impl Ctx<'_> {
             None => {}
         }
         ScanVerdict::Stands(acted_on)
+    }
+
+    /// How surely the scan knows which program `p` is: by its file name alone (anyone can name
+    /// a file PoProxy.exe), or corroborated by its version resource, the installed product it
+    /// belongs to, or its path. Returns the words for the evidence and what it does to a
+    /// confirmation's confidence.
+    fn identity(&self, snapshot: &Snapshot, p: &Process) -> (String, fn(f64) -> f64) {
+        let Some(program) = self.kb.program_for_exe(&p.exe_name) else {
+            return (
+                format!("{} is known by its file name only.", p.exe_name),
+                name_only,
+            );
+        };
+        let words = identity_words(program);
+        let mentions = |s: &str| {
+            let s = s.to_lowercase();
+            words.iter().any(|w| s.contains(w.as_str()))
+        };
+        let mut by = Vec::new();
+        if let Some(v) = &p.version_info {
+            if mentions(&v.company) || mentions(&v.product_name) {
+                by.push(format!(
+                    "its version resource ({}, {})",
+                    v.product_name, v.company
+                ));
+            }
+        }
+        if let Some(product) = p.product.as_deref().and_then(|id| snapshot.product(id)) {
+            if mentions(&product.name) || mentions(&product.publisher) {
+                by.push(format!("the installed product {}", product.name));
+            }
+        }
+        if let Some(exe) = p.exe.as_deref().filter(|e| mentions(e)) {
+            by.push(format!("its path {exe}"));
+        }
+        if by.is_empty() {
+            (
+                format!(
+                    "{} is recognised as {} by its file name only: its version resource, installed product or path would confirm it (run elevated, or look at the file's properties).",
+                    p.exe_name, program.product
+                ),
+                name_only,
+            )
+        } else {
+            (
+                format!(
+                    "{} is {}: confirmed by {}.",
+                    p.exe_name,
+                    program.product,
+                    by.join(" and ")
+                ),
+                |c| c,
+            )
+        }
     }
 
     /// Why a rule that needs the scan's confirmation is set aside: what it looked for.
@@ -180,6 +241,33 @@ impl Ctx<'_> {
             pid: None,
         }
     }
+}
+
+/// A confirmation that rests on a file name alone stays below three in four: the port is
+/// held, but by a program only believed to be the one the rule names.
+fn name_only(confidence: f64) -> f64 {
+    confidence.min(0.75)
+}
+
+/// The lower-case words that a program's version resource, product entry or path would carry:
+/// its vendor and the first word of its product name ("symantec", "norton").
+fn identity_words(program: &Program) -> Vec<String> {
+    let mut words: Vec<String> = program
+        .vendor
+        .iter()
+        .flat_map(|v| v.split([' ', ',', '(']))
+        .chain(program.product.split([' ', '/', '(']).take(1))
+        .map(str::to_lowercase)
+        .filter(|w| {
+            w.len() >= 3
+                && !matches!(
+                    w.as_str(),
+                    "inc" | "inc." | "ltd" | "the" | "corporation" | "software"
+                )
+        })
+        .collect();
+    words.dedup();
+    words
 }
 
 /// A check's finding on the scan: a holder seen, or a port seen free.

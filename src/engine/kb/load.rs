@@ -19,20 +19,21 @@ use std::collections::{BTreeMap, HashMap};
 use toml::Spanned;
 
 /// The kinds of entry a knowledge file may hold (its top-level arrays of tables).
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 10] = [
     "hresult", "winsock", "smtp", "errno", "event", "phrase", "protocol", "program", "rule",
+    "context",
 ];
 
 /// Everything read so far, keyed so that a later entry replaces an earlier one.
 #[derive(Default)]
-struct Gathered {
-    kb: KnowledgeBase,
+pub(super) struct Gathered {
+    pub(super) kb: KnowledgeBase,
     programs: BTreeMap<String, Program>,
     rules: Vec<Rule>,
     rule_index: HashMap<String, usize>,
-    events: BTreeMap<(u32, String), EventInfo>,
-    errno: BTreeMap<String, ErrnoInfo>,
-    phrases: BTreeMap<String, PhraseInfo>,
+    pub(super) events: BTreeMap<(u32, String), EventInfo>,
+    pub(super) errno: BTreeMap<String, ErrnoInfo>,
+    pub(super) phrases: BTreeMap<String, PhraseInfo>,
     protocols: BTreeMap<String, ProtocolInfo>,
 }
 
@@ -44,6 +45,10 @@ impl KnowledgeBase {
         let mut errors = Vec::new();
         for source in sources {
             all.kb.files.push(source.name.clone());
+            if source.name.ends_with(".tsv") {
+                super::tables::load_table(source, &mut all, &mut errors);
+                continue;
+            }
             let lines = LineIndex::new(&source.text);
             let tables: BTreeMap<Spanned<String>, Vec<Spanned<toml::Value>>> =
                 match toml::from_str(&source.text) {
@@ -205,6 +210,14 @@ impl Ctx<'_> {
                     .and_then(|r| self.protocol(line, r))
                 {
                     all.protocols.insert(info.name.clone(), info);
+                }
+            }
+            "context" => {
+                if let Some(c) = self
+                    .typed(kind, line, value)
+                    .and_then(|r| self.context(line, r))
+                {
+                    all.kb.context.push(c);
                 }
             }
             "program" => {
@@ -420,6 +433,54 @@ impl Ctx<'_> {
             text: fold_space(&raw.text),
             condition,
             source: raw.source,
+        })
+    }
+
+    fn context(&mut self, line: usize, raw: super::raw::RawContext) -> Option<super::ContextWords> {
+        use crate::engine::model::{Operation, Speaker};
+        let operation = match raw.operation.as_deref() {
+            None => None,
+            Some(o) => match Operation::ALL.into_iter().find(|x| x.as_str() == o) {
+                Some(op) => Some(op),
+                None => {
+                    self.error(line, format!("context: unknown operation '{o}' (known: bind, connect, login, handshake, resolve, send)"));
+                    return None;
+                }
+            },
+        };
+        let side = match raw.side.as_deref() {
+            None => None,
+            Some("local") => Some(super::PortSide::Local),
+            Some("remote") => Some(super::PortSide::Remote),
+            Some(other) => {
+                self.error(line, format!("context: side '{other}' is local or remote"));
+                return None;
+            }
+        };
+        let speaker = match raw.speaker.as_deref() {
+            None => None,
+            Some("server") => Some(Speaker::Server),
+            Some("local") => Some(Speaker::Local),
+            Some(other) => {
+                self.error(
+                    line,
+                    format!("context: speaker '{other}' is server or local"),
+                );
+                return None;
+            }
+        };
+        if operation.is_none() && side.is_none() && speaker.is_none() {
+            self.error(
+                line,
+                "context: says nothing (give an operation, a side or a speaker)".into(),
+            );
+            return None;
+        }
+        Some(super::ContextWords {
+            words: raw.words.iter().map(|w| w.to_lowercase()).collect(),
+            operation,
+            side,
+            speaker,
         })
     }
 
@@ -802,7 +863,7 @@ base = 0.5
                 let path = entry.expect("entry").path();
                 if path.is_dir() {
                     walk(&path, out);
-                } else if path.extension().is_some_and(|e| e == "toml") {
+                } else if path.extension().is_some_and(|e| e == "toml" || e == "tsv") {
                     // Built-in names use `/` on every OS (Windows paths join with `\`).
                     let relative = path
                         .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/"))
@@ -830,7 +891,7 @@ base = 0.5
         built_in.sort();
         assert_eq!(
             on_disk, built_in,
-            "a TOML file under assets/ is missing from BUILTIN_FILES (or the reverse)"
+            "a TOML or TSV file under assets/ is missing from BUILTIN_FILES (or the reverse)"
         );
         let (kb, errors) = KnowledgeBase::load(&KbSource::builtin());
         assert!(

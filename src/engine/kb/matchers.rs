@@ -1,8 +1,8 @@
 //! The little languages of rules: symptom matchers (`condition:addr_in_use`, `winsock:10048`,
 //! `response:/-ERR .*/`) and holder matchers (`kind:av_mail_proxy`, `none`, `self`).
 
-use super::{strip_exe, HolderMatcher, PortSide, SymptomMatcher};
-use crate::engine::model::{Condition, PROGRAM_KINDS};
+use super::{strip_exe, ConditionContext, HolderMatcher, PortSide, SymptomMatcher};
+use crate::engine::model::{Condition, Operation, Speaker, PROGRAM_KINDS};
 use regex::Regex;
 
 pub(super) fn is_kebab(s: &str) -> bool {
@@ -63,7 +63,24 @@ pub fn parse_symptom_matcher(s: &str) -> Result<SymptomMatcher, String> {
             .map_err(|_| format!("'{s}': '{v}' is not a number"))
     };
     Ok(match kind {
-        "condition" => SymptomMatcher::Condition(Condition::parse(value).ok_or_else(|| format!("'{s}': unknown condition '{value}'"))?),
+        "condition" => {
+            let mut parts = value.split('@');
+            let name = parts.next().unwrap_or_default();
+            let condition = Condition::parse(name).ok_or_else(|| format!("'{s}': unknown condition '{name}'"))?;
+            let mut context = ConditionContext::default();
+            for part in parts {
+                if let Some(op) = Operation::ALL.into_iter().find(|o| o.as_str() == part) {
+                    context.operation = Some(op);
+                } else if part == "server" {
+                    context.speaker = Some(Speaker::Server);
+                } else if part == "local" {
+                    context.speaker = Some(Speaker::Local);
+                } else {
+                    return Err(format!("'{s}': '@{part}' is not a context (known: @bind, @connect, @login, @handshake, @resolve, @send, @server, @local)"));
+                }
+            }
+            SymptomMatcher::Condition(condition, context)
+        }
         "code" => SymptomMatcher::Code(parse_hex32(value).ok_or_else(|| format!("'{s}': '{value}' is not a hexadecimal code like 0x800CCC92"))?),
         "winsock" => SymptomMatcher::Winsock(number(value)?),
         "errno" => {
@@ -74,7 +91,21 @@ pub fn parse_symptom_matcher(s: &str) -> Result<SymptomMatcher, String> {
         }
         "event" => SymptomMatcher::Event(number(value)?),
         "protocol" => SymptomMatcher::Protocol(value.to_lowercase()),
+        "port" if value.starts_with('<') || value.starts_with('>') => {
+            let (low, high) = match value {
+                v if v.starts_with(">=") => (number(&v[2..])?, 65535),
+                v if v.starts_with('>') => (number(&v[1..])? + 1, 65535),
+                v if v.starts_with("<=") => (1, number(&v[2..])?),
+                v => (1, number(&v[1..])?.saturating_sub(1)),
+            };
+            let bound = |n: u32| u16::try_from(n.min(65535)).map_err(|_| format!("'{s}': port out of range"));
+            SymptomMatcher::PortRange(bound(low)?, bound(high)?)
+        }
         "port" => SymptomMatcher::Port(u16::try_from(number(value)?).map_err(|_| format!("'{s}': port out of range"))?),
+        "platform" => match value {
+            "windows" | "linux" | "macos" => SymptomMatcher::Platform(value.to_owned()),
+            _ => return Err(format!("'{s}': platform is windows, linux or macos")),
+        },
         "side" => SymptomMatcher::Side(match value {
             "local" => PortSide::Local,
             "remote" => PortSide::Remote,
@@ -91,7 +122,7 @@ pub fn parse_symptom_matcher(s: &str) -> Result<SymptomMatcher, String> {
         "smtp" => SymptomMatcher::Smtp(u16::try_from(number(value)?).map_err(|_| format!("'{s}': not an SMTP code"))?),
         other => {
             return Err(format!(
-                "unknown matcher '{other}:' in '{s}' (known: condition, code, winsock, errno, event, protocol, port, side, ssl, response, text, program, smtp)"
+                "unknown matcher '{other}:' in '{s}' (known: condition, code, winsock, errno, event, protocol, port, side, ssl, response, text, program, smtp, platform)"
             ))
         }
     })

@@ -11,9 +11,11 @@
 
 mod error;
 mod load;
+pub mod lookup;
 mod matchers;
 mod raw;
 mod source;
+mod tables;
 
 pub use error::KbError;
 pub use matchers::{parse_hex32, parse_holder_matcher, parse_symptom_matcher};
@@ -92,6 +94,15 @@ pub struct ProtocolInfo {
     pub tls_ports: Vec<u16>,
 }
 
+/// Words that say which call failed, who said it, or on which side a port was.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContextWords {
+    pub words: Vec<String>,
+    pub operation: Option<crate::engine::model::Operation>,
+    pub side: Option<PortSide>,
+    pub speaker: Option<crate::engine::model::Speaker>,
+}
+
 /// A program known to take ports, or a server that should hold them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Program {
@@ -152,7 +163,9 @@ impl PortSide {
 /// A test on what was read from the pasted text.
 #[derive(Debug, Clone)]
 pub enum SymptomMatcher {
-    Condition(Condition),
+    /// A condition, optionally only where the words around it say which call failed
+    /// (`condition:access_denied@bind`) or who said it (`@server`, `@local`).
+    Condition(Condition, ConditionContext),
     Code(u32),
     Winsock(u32),
     Errno(String),
@@ -165,6 +178,17 @@ pub enum SymptomMatcher {
     Text(Regex),
     Program(String),
     Smtp(u16),
+    /// The text comes from this operating system (`windows`, `linux`, `macos`).
+    Platform(String),
+    /// The text names a port in this range (`port:<1024`, `port:>=1024`).
+    PortRange(u16, u16),
+}
+
+/// Where a condition must have happened for a matcher to hold; `None` is anywhere.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConditionContext {
+    pub operation: Option<crate::engine::model::Operation>,
+    pub speaker: Option<crate::engine::model::Speaker>,
 }
 
 /// A test on what holds a port on the scanned machine.
@@ -182,6 +206,15 @@ pub enum HolderMatcher {
 }
 
 impl HolderMatcher {
+    /// Whether the matcher names *which* program holds the port (by kind, catalogue id or
+    /// name), so its confirmation is only as sure as the program's identification.
+    pub fn is_identity(&self) -> bool {
+        matches!(
+            self,
+            HolderMatcher::Kind(_) | HolderMatcher::Program(_) | HolderMatcher::Forwarder
+        )
+    }
+
     /// What the matcher looks for, in words: "held by an antivirus e-mail proxy".
     pub fn describe(&self) -> String {
         match self {
@@ -292,7 +325,17 @@ pub struct KnowledgeBase {
     pub events: BTreeMap<u32, Vec<EventInfo>>,
     pub phrases: Vec<PhraseInfo>,
     pub smtp: BTreeMap<u16, CodeInfo>,
+    /// SMTP enhanced status codes (RFC 3463): `5.7.1`, and subjects as `X.7`.
+    pub smtp_enhanced: BTreeMap<String, CodeInfo>,
+    /// Windows errors by their decimal number: Win32, WinINet and WinHTTP (12001–12193).
+    pub win32: BTreeMap<u32, CodeInfo>,
+    /// curl's exit and `CURLE_*` codes.
+    pub curl: BTreeMap<u32, CodeInfo>,
+    /// TLS alert numbers (RFC 8446), as Schannel and libraries report them.
+    pub tls_alerts: BTreeMap<u32, CodeInfo>,
     pub protocols: Vec<ProtocolInfo>,
+    /// The words around a condition or a port that say what was being done, and by whom.
+    pub context: Vec<ContextWords>,
     pub programs: Vec<Program>,
     pub rules: Vec<Rule>,
     /// The files read, in order.

@@ -148,3 +148,12 @@ pub(super) struct RawCheck {
     pub(super) confidence: f64,
     pub(super) why: String,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawContext {
+    pub(super) words: Vec<String>,
+    pub(super) operation: Option<String>,
+    pub(super) side: Option<String>,
+    pub(super) speaker: Option<String>,
+}

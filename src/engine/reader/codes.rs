@@ -2,39 +2,19 @@
 //! the knowledge base's tables.
 
 use super::collector::Collector;
-use super::patterns::{ERRNO_NAME, ERR_NUMBER, HEX, SMTP_CODE, WSA_NAME};
+use super::patterns::{
+    CURL_CODE, ERRNO_NAME, ERR_NUMBER, HEX, SMTP_CODE, SMTP_ENHANCED, TLS_ALERT, WIN32_CODE,
+    WSA_NAME,
+};
 use super::symptoms::{CodeKind, DecodedCode};
 use super::Reader;
 use crate::engine::kb::fold_space;
+use crate::engine::kb::CodeInfo;
 use crate::engine::model::Span;
 
 impl Reader {
-    pub(super) fn read_codes(&self, text: &str, c: &mut Collector) {
-        for m in HEX.captures_iter(text) {
-            let (Some(whole), Some(digits)) = (m.get(0), m.get(1)) else {
-                continue;
-            };
-            let Ok(value) = u32::from_str_radix(digits.as_str(), 16) else {
-                continue;
-            };
-            if digits.len() == 4 {
-                if self.kb.winsock.contains_key(&value) {
-                    self.add_winsock(c, value, whole.as_str(), whole.start(), whole.end());
-                }
-            } else {
-                self.add_hresult(c, value, whole.as_str(), whole.start(), whole.end());
-            }
-        }
-        for m in WSA_NAME.find_iter(text) {
-            if let Some(&code) = self.winsock_by_name.get(m.as_str()) {
-                self.add_winsock(c, code, m.as_str(), m.start(), m.end());
-            }
-        }
-        for m in ERRNO_NAME.find_iter(text) {
-            if let Some(&i) = self.errno_by_name.get(m.as_str()) {
-                self.add_errno(c, i, None, m.as_str(), m.start(), m.end());
-            }
-        }
+    /// Numbers spelt as OS error codes ("[Errno 98]", "WinError 10048", "os error 13").
+    fn read_error_numbers(&self, text: &str, c: &mut Collector) {
         for caps in ERR_NUMBER.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
             let msg = [
@@ -73,14 +53,50 @@ impl Reader {
             if matches!(style, "winerror" | "os" | "socket" | "generic" | "paren") {
                 continue;
             }
+            // npm prints the script's exit status as "npm ERR! errno 1"; only its negative
+            // numbers are libuv error codes.
+            if style == "errno" && n > 0 && line_before(text, start).contains("npm ERR!") {
+                continue;
+            }
             self.add_errno_number(c, n as i32, msg, spelled, start, end);
         }
+    }
+
+    pub(super) fn read_codes(&self, text: &str, c: &mut Collector) {
+        for m in HEX.captures_iter(text) {
+            let (Some(whole), Some(digits)) = (m.get(0), m.get(1)) else {
+                continue;
+            };
+            let Ok(value) = u32::from_str_radix(digits.as_str(), 16) else {
+                continue;
+            };
+            if digits.len() == 4 {
+                if self.kb.winsock.contains_key(&value) {
+                    self.add_winsock(c, value, whole.as_str(), whole.start(), whole.end());
+                }
+            } else {
+                self.add_hresult(c, value, whole.as_str(), whole.start(), whole.end());
+            }
+        }
+        for m in WSA_NAME.find_iter(text) {
+            if let Some(&code) = self.winsock_by_name.get(m.as_str()) {
+                self.add_winsock(c, code, m.as_str(), m.start(), m.end());
+            }
+        }
+        for m in ERRNO_NAME.find_iter(text) {
+            if let Some(&i) = self.errno_by_name.get(m.as_str()) {
+                self.add_errno(c, i, None, m.as_str(), m.start(), m.end());
+            }
+        }
+        self.read_error_numbers(text, c);
+        self.read_more_codes(text, c);
         for caps in SMTP_CODE.captures_iter(text) {
             let Some(m) = caps
                 .name("se")
-                .or_else(|| caps.name("line"))
+                .or_else(|| caps.name("pair"))
                 .or_else(|| caps.name("smtp"))
                 .or_else(|| caps.name("py"))
+                .or_else(|| caps.name("ctx"))
             else {
                 continue;
             };
@@ -108,6 +124,85 @@ impl Reader {
                     count: 1,
                 });
             }
+        }
+    }
+
+    /// SMTP enhanced codes, curl's codes, TLS alerts and WinINet/WinHTTP numbers.
+    fn read_more_codes(&self, text: &str, c: &mut Collector) {
+        for caps in SMTP_ENHANCED.captures_iter(text) {
+            let Some(m) = caps.name("enh") else { continue };
+            let code = m.as_str();
+            let subject = code.split('.').nth(1).map(|s| format!("X.{s}"));
+            let info = self
+                .kb
+                .smtp_enhanced
+                .get(code)
+                .or_else(|| subject.and_then(|s| self.kb.smtp_enhanced.get(&s)));
+            if let Some(info) = info {
+                c.code(decoded(
+                    CodeKind::Smtp,
+                    format!("smtp:{code}"),
+                    code,
+                    info,
+                    m,
+                ));
+            }
+        }
+        for caps in CURL_CODE.captures_iter(text) {
+            let Some(m) = caps.name("curl") else { continue };
+            let Some(info) = m
+                .as_str()
+                .parse()
+                .ok()
+                .and_then(|n: u32| self.kb.curl.get(&n))
+            else {
+                continue;
+            };
+            c.code(decoded(
+                CodeKind::Curl,
+                format!("curl:{}", m.as_str()),
+                m.as_str(),
+                info,
+                m,
+            ));
+        }
+        for caps in TLS_ALERT.captures_iter(text) {
+            let Some(m) = caps.name("alert") else {
+                continue;
+            };
+            let Some(info) = m
+                .as_str()
+                .parse()
+                .ok()
+                .and_then(|n: u32| self.kb.tls_alerts.get(&n))
+            else {
+                continue;
+            };
+            c.code(decoded(
+                CodeKind::TlsAlert,
+                format!("tls-alert:{}", m.as_str()),
+                m.as_str(),
+                info,
+                m,
+            ));
+        }
+        for caps in WIN32_CODE.captures_iter(text) {
+            let Some(m) = caps.name("win") else { continue };
+            let Some(info) = m
+                .as_str()
+                .parse()
+                .ok()
+                .and_then(|n: u32| self.kb.win32.get(&n))
+            else {
+                continue;
+            };
+            c.code(decoded(
+                CodeKind::Win32,
+                format!("win32:{}", m.as_str()),
+                m.as_str(),
+                info,
+                m,
+            ));
         }
     }
 
@@ -141,6 +236,25 @@ impl Reader {
                 count: 1,
             },
             None if value & 0x8000_0000 == 0 => return,
+            // HRESULT_FROM_WIN32 of a WinINet/WinHTTP or Win32 error the tables know.
+            None if facility == 7 && self.kb.win32.contains_key(&low) => {
+                let info = &self.kb.win32[&low];
+                DecodedCode {
+                    key: format!("hresult:{hex}"),
+                    kind: CodeKind::Hresult,
+                    value: hex.clone(),
+                    name: format!("HRESULT_FROM_WIN32({}) = {}", low, info.name),
+                    meaning: info.meaning.clone(),
+                    message: info.message.clone(),
+                    condition: info.condition,
+                    platform: None,
+                    note: None,
+                    source: Some(info.source.clone()),
+                    spelled: spelled.to_owned(),
+                    span: Span { start, end },
+                    count: 1,
+                }
+            }
             None => {
                 let meaning = match wrapped_winsock.and_then(|w| self.kb.winsock.get(&w)) {
                     Some(info) => format!("Not in PortSleuth's tables; its low word 0x{low:04X} is Winsock {low} ({}): {}", info.name, info.meaning),
@@ -290,4 +404,38 @@ fn platform_name(p: &str) -> &'static str {
         "windows" => "Windows (libuv)",
         _ => "this platform",
     }
+}
+
+/// A code decoded from a table entry, spelled as the text spelled it.
+fn decoded(
+    kind: CodeKind,
+    key: String,
+    value: &str,
+    info: &CodeInfo,
+    m: regex::Match<'_>,
+) -> DecodedCode {
+    DecodedCode {
+        key,
+        kind,
+        value: value.to_owned(),
+        name: info.name.clone(),
+        meaning: info.meaning.clone(),
+        message: info.message.clone(),
+        condition: info.condition,
+        platform: None,
+        note: info.note.clone(),
+        source: Some(info.source.clone()),
+        spelled: m.as_str().to_owned(),
+        span: Span {
+            start: m.start(),
+            end: m.end(),
+        },
+        count: 1,
+    }
+}
+
+/// The text of `text`'s line up to `pos`.
+fn line_before(text: &str, pos: usize) -> &str {
+    let head = text.get(..pos).unwrap_or_default();
+    head.rfind('\n').map_or(head, |i| &head[i + 1..])
 }

@@ -73,6 +73,8 @@ impl<'n, 'a> Collector<'n, 'a> {
                 condition: cond,
                 from: code.key.clone(),
                 span: code.span,
+                speaker: Default::default(),
+                operation: Default::default(),
             });
         }
         self.index
@@ -104,6 +106,8 @@ impl<'n, 'a> Collector<'n, 'a> {
             condition,
             from,
             span,
+            speaker: Default::default(),
+            operation: Default::default(),
         });
     }
 

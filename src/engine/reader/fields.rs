@@ -3,8 +3,8 @@
 
 use super::collector::{push_found, Collector};
 use super::patterns::{
-    ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, LOCAL_WORDS, PORT_LIST, PORT_WORD, PROTOCOL_FIELD,
-    REMOTE_WORDS, REPLY_LINE, RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
+    ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, PORT_LIST, PORT_WORD, PROTOCOL_FIELD, REPLY_LINE,
+    RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
 };
 use super::symptoms::{EventMention, Found, PortMention};
 use super::{PhraseTarget, Reader};
@@ -125,7 +125,7 @@ impl Reader {
             }
             if let Some(port) = caps.get(3) {
                 if let Ok(n) = port.as_str().parse::<u16>() {
-                    let side = side_of(text, port.start());
+                    let side = self.context.side(text, port.start());
                     c.port(PortMention {
                         port: n,
                         side,
@@ -146,7 +146,7 @@ impl Reader {
             if let Some(port) = valid_port(m.as_str()) {
                 c.port(PortMention {
                     port,
-                    side: side_of(text, m.start()),
+                    side: self.context.side(text, m.start()),
                     address: None,
                     protocol: None,
                     inferred: false,
@@ -164,7 +164,7 @@ impl Reader {
                     let start = offset + part.find(trimmed).unwrap_or(0);
                     c.port(PortMention {
                         port,
-                        side: side_of(text, start),
+                        side: self.context.side(text, start),
                         address: None,
                         protocol: None,
                         inferred: false,
@@ -179,7 +179,7 @@ impl Reader {
             }
         }
         for caps in ADDR_PORT.captures_iter(text) {
-            let Some(port) = (1..=11).find_map(|i| caps.name(&format!("p{i}"))) else {
+            let Some(port) = (1..=16).find_map(|i| caps.name(&format!("p{i}"))) else {
                 continue;
             };
             let Some(n) = valid_port(port.as_str()) else {
@@ -187,6 +187,7 @@ impl Reader {
             };
             let address = [
                 "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
+                "nodeaddr", "qhost", "anyaddr", "pyb", "sclient",
             ]
             .iter()
             .find_map(|k| caps.name(k))
@@ -197,10 +198,14 @@ impl Reader {
             });
             // A host name with a port is where a client connected; the rest are binds unless
             // the line says otherwise.
-            let side = if caps.name("host").is_some() || caps.name("peer").is_some() {
+            let side = if caps.name("host").is_some()
+                || caps.name("peer").is_some()
+                || caps.name("qhost").is_some()
+                || caps.name("sclient").is_some()
+            {
                 PortSide::Remote
             } else {
-                side_of(text, port.start())
+                self.context.side(text, port.start())
             };
             if let Some(a) = &address {
                 if !a.is_empty() {
@@ -379,25 +384,22 @@ impl Reader {
     }
 
     pub(super) fn read_phrases(&self, text: &str, c: &mut Collector) {
-        let Some(phrases) = &self.phrases else { return };
-        for m in phrases.find_iter(text) {
-            let key = fold_space(&m.as_str().to_lowercase());
-            for target in self.phrase_index.get(&key).into_iter().flatten() {
+        for m in self.phrases.find(text) {
+            let spelled = &text[m.start..m.end];
+            for target in m.targets {
                 match *target {
                     PhraseTarget::Phrase(i) => {
                         let p = &self.kb.phrases[i];
                         c.condition(
                             p.condition,
                             format!("phrase:\"{}\"", p.text),
-                            m.start(),
-                            m.end(),
+                            m.start,
+                            m.end,
                         );
                     }
-                    PhraseTarget::Errno(i) => {
-                        self.add_errno(c, i, None, m.as_str(), m.start(), m.end())
-                    }
+                    PhraseTarget::Errno(i) => self.add_errno(c, i, None, spelled, m.start, m.end),
                     PhraseTarget::Winsock(code) => {
-                        self.add_winsock(c, code, m.as_str(), m.start(), m.end())
+                        self.add_winsock(c, code, spelled, m.start, m.end)
                     }
                 }
             }
@@ -434,28 +436,5 @@ fn span_of(m: regex::Match<'_>) -> Span {
     Span {
         start: m.start(),
         end: m.end(),
-    }
-}
-
-/// Decides from the words around a port whether it was being bound here or connected to.
-fn side_of(text: &str, pos: usize) -> PortSide {
-    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
-    // Wrapped dialogs put the words a line or two earlier; look back a little further.
-    let mut from = pos.saturating_sub(200).max(line_start.saturating_sub(120));
-    while !text.is_char_boundary(from) {
-        from -= 1;
-    }
-    let mut to = (pos + 100).min(line_end);
-    while !text.is_char_boundary(to) {
-        to += 1;
-    }
-    let window = text[from..to].to_ascii_lowercase();
-    if LOCAL_WORDS.iter().any(|w| window.contains(w)) {
-        PortSide::Local
-    } else if REMOTE_WORDS.iter().any(|w| window.contains(w)) {
-        PortSide::Remote
-    } else {
-        PortSide::Unknown
     }
 }

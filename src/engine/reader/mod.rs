@@ -11,8 +11,10 @@
 
 mod codes;
 mod collector;
+mod context;
 mod fields;
 mod patterns;
+mod phrases;
 mod regions;
 mod symptoms;
 
@@ -20,12 +22,13 @@ pub use symptoms::{
     CodeKind, ConditionHit, DecodedCode, EventMention, Found, PortMention, Symptoms,
 };
 
-use super::kb::{fold_space, strip_exe, KnowledgeBase, SymptomMatcher};
+use super::kb::{strip_exe, KnowledgeBase, SymptomMatcher};
+use super::model::Condition;
 use super::text::Normalized;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use collector::Collector;
 use patterns::{COMMON_WORDS, NOT_PROGRAM_WORDS, TRIGGERS};
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -40,8 +43,7 @@ enum PhraseTarget {
 /// The reader, compiled once from a knowledge base it shares with the diagnosis.
 pub struct Reader {
     kb: Arc<KnowledgeBase>,
-    phrases: Option<Regex>,
-    phrase_index: HashMap<String, Vec<PhraseTarget>>,
+    phrases: phrases::Phrases,
     programs: Option<AhoCorasick>,
     program_names: Vec<String>,
     protocol_words: Option<Regex>,
@@ -51,15 +53,16 @@ pub struct Reader {
     triggers: AhoCorasick,
     trigger_whole_word: Vec<bool>,
     exe_suffix: AhoCorasick,
+    context: context::ContextFinder,
 }
 
 impl Reader {
     pub fn new(kb: impl Into<Arc<KnowledgeBase>>) -> Self {
         let kb: Arc<KnowledgeBase> = kb.into();
-        let (phrases, phrase_index) = phrase_matcher(&kb);
+        let phrases = phrases::Phrases::build(&kb);
         let (programs, program_names) = program_matcher(&kb);
         let (protocol_words, protocol_alias) = protocol_matcher(&kb);
-        let (triggers, trigger_whole_word) = trigger_matcher(&kb, &phrase_index);
+        let (triggers, trigger_whole_word) = trigger_matcher(&kb, &phrases.keys);
         let errno_by_name = kb
             .errno
             .iter()
@@ -75,10 +78,11 @@ impl Reader {
             .ascii_case_insensitive(true)
             .build([".exe"])
             .expect("suffix builds");
+        let context = context::ContextFinder::build(&kb);
         Self {
+            context,
             kb,
             phrases,
-            phrase_index,
             programs,
             program_names,
             protocol_words,
@@ -122,63 +126,43 @@ impl Reader {
         }
         c.base = 0;
         self.infer_ports(&mut c);
-        c.finish()
+        let mut symptoms = c.finish();
+        set_aside_notices(original, &mut symptoms);
+        self.context.annotate(original, &mut symptoms);
+        symptoms.platform = platform_of(original, &symptoms);
+        symptoms
     }
 }
 
-/// Phrases imply conditions; the system messages of errno and Winsock codes also name the code
-/// itself ("Cannot assign requested address" is EADDRNOTAVAIL). One pattern matches them all.
-fn phrase_matcher(kb: &KnowledgeBase) -> (Option<Regex>, HashMap<String, Vec<PhraseTarget>>) {
-    let mut phrase_index: HashMap<String, Vec<PhraseTarget>> = HashMap::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut add = |text: &str, target: PhraseTarget| {
-        let key = fold_space(&text.to_lowercase());
-        let key = key.trim_end_matches('.').to_owned();
-        if key.len() < 6 {
-            return;
-        }
-        if !phrase_index.contains_key(&key) {
-            texts.push(key.clone());
-        }
-        phrase_index.entry(key).or_default().push(target);
+/// Drops the conditions that share a line with a routine notice (systemd-resolved's "retrying
+/// transaction with reduced feature level" names NXDOMAIN but reports no failure), then the
+/// notices themselves.
+fn set_aside_notices(text: &str, s: &mut Symptoms) {
+    let line_of = |pos: usize| {
+        let bytes = text.as_bytes();
+        let pos = pos.min(bytes.len());
+        let start = bytes[..pos]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = bytes[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| pos + i);
+        (start, end)
     };
-    for (i, p) in kb.phrases.iter().enumerate() {
-        add(&p.text, PhraseTarget::Phrase(i));
-    }
-    for (i, e) in kb
-        .errno
+    let notice_lines: Vec<(usize, usize)> = s
+        .conditions
         .iter()
-        .enumerate()
-        .filter(|(_, e)| e.condition.is_some())
-    {
-        add(&e.message, PhraseTarget::Errno(i));
-    }
-    for (code, info) in kb.winsock.iter().filter(|(_, w)| w.condition.is_some()) {
-        if let Some(m) = info.message.as_deref().filter(|m| m.len() >= 20) {
-            add(m, PhraseTarget::Winsock(*code));
-        }
-    }
-    let mut alternatives: Vec<String> = texts
-        .iter()
-        .map(|t| {
-            t.split_whitespace()
-                .map(regex::escape)
-                .collect::<Vec<_>>()
-                .join(r"\s+")
-        })
+        .filter(|h| h.condition == Condition::NotAnError)
+        .map(|h| line_of(h.span.start))
         .collect();
-    // Longer phrases first, so the most specific one wins where they overlap.
-    alternatives.sort_by_key(|a| std::cmp::Reverse(a.len()));
-    let phrases = (!alternatives.is_empty())
-        .then(|| {
-            RegexBuilder::new(&alternatives.join("|"))
-                .case_insensitive(true)
-                .size_limit(32 << 20)
-                .build()
-                .ok()
-        })
-        .flatten();
-    (phrases, phrase_index)
+    if notice_lines.is_empty() {
+        return;
+    }
+    s.conditions.retain(|h| {
+        h.condition != Condition::NotAnError && !notice_lines.contains(&line_of(h.span.start))
+    });
 }
 
 /// The catalogue's programs and those rules name, found by name anywhere in the text.
@@ -232,14 +216,11 @@ fn protocol_matcher(kb: &KnowledgeBase) -> (Option<Regex>, HashMap<String, Strin
 
 /// The words that mark a line of a big log as worth reading closely. Built-in triggers need a
 /// word start; phrase words and errno names a whole word.
-fn trigger_matcher(
-    kb: &KnowledgeBase,
-    phrase_index: &HashMap<String, Vec<PhraseTarget>>,
-) -> (AhoCorasick, Vec<bool>) {
+fn trigger_matcher(kb: &KnowledgeBase, phrase_keys: &[String]) -> (AhoCorasick, Vec<bool>) {
     let mut trigger_words: Vec<(String, bool)> =
         TRIGGERS.iter().map(|t| ((*t).to_owned(), false)).collect();
     // The longest word of each phrase stands for it: wrapped lines keep words whole.
-    for key in phrase_index.keys() {
+    for key in phrase_keys {
         let word = key
             .split(|c: char| !c.is_ascii_alphanumeric())
             .filter(|w| !COMMON_WORDS.contains(w))
@@ -266,4 +247,35 @@ fn trigger_matcher(
         .expect("trigger words build");
     let whole_word = trigger_words.iter().map(|(_, whole)| *whole).collect();
     (triggers, whole_word)
+}
+
+/// The operating system a text comes from: what its codes say first (a Winsock code is
+/// Windows; an errno number was decoded for its platform), then its paths and words.
+fn platform_of(text: &str, s: &Symptoms) -> Option<String> {
+    use symptoms::CodeKind;
+    let by_code = s.codes.iter().find_map(|c| match c.kind {
+        CodeKind::Winsock | CodeKind::Win32 => Some("windows"),
+        CodeKind::Errno => c.platform.as_deref().and_then(|p| match p {
+            "windows" => Some("windows"),
+            "linux" => Some("linux"),
+            "macos" => Some("macos"),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let sample = &text[..text.len().min(256 << 10)];
+    let mut cut = sample.len();
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let sample = &text[..cut];
+    by_code
+        .or_else(|| {
+            patterns::WINDOWS_SIGNS
+                .is_match(sample)
+                .then_some("windows")
+        })
+        .or_else(|| patterns::MACOS_SIGNS.is_match(sample).then_some("macos"))
+        .or_else(|| patterns::LINUX_SIGNS.is_match(sample).then_some("linux"))
+        .map(str::to_owned)
 }

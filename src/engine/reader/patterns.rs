@@ -16,7 +16,7 @@ pub(super) fn re(pattern: &str) -> Regex {
 }
 
 pub(super) static HEX: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b0[xX]([0-9A-Fa-f]{8}|[0-9A-Fa-f]{4})\b"));
+    LazyLock::new(|| re(r"\b0[xX×]([0-9A-Fa-f]{8}|[0-9A-Fa-f]{4})\b"));
 pub(super) static WSA_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"\bWSA[A-Z_]{3,}\b"));
 pub(super) static ERRNO_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"\bE[A-Z][A-Z0-9_]{2,}\b"));
 /// Numbers whose spelling says they are an OS error code, with an optional message after them.
@@ -38,8 +38,9 @@ pub(super) static ERR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         r#"|\bOs \{ code: (?P<rustos>\d{1,5}), kind: \w+, message: "(?P<rustmsg>[^"\n]{1,80})""#,
     ))
 });
-pub(super) static PORT_WORD: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\bports?(?:\s+number)?\b[\s:=#]{0,3}\[?\s*(\d{1,5})\b\]?"));
+pub(super) static PORT_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\bports?(?:\s+(?:number|to|of|on|no\.?))?\b[\s:=#]{0,3}\[?\s*(\d{1,5})\b\]?")
+});
 pub(super) static PORT_LIST: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bports\s*\(([\d,\s]{3,60})\)"));
 pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
@@ -55,6 +56,16 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|\(\s*'(?P<pyaddr>[^'\n]{0,45})',\s*(?P<p9>\d{1,5})\s*\)",
         r"|(?i:peeraddr=)(?P<peer>[\w.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<p10>\d{1,5})\b",
         r"|\b(?P<host>[A-Za-z][\w\-]*(?:\.[\w\-]+)+\.[A-Za-z]{2,}):(?P<p11>\d{2,5})\b",
+        // Node prints IPv6 without brackets: `connect ECONNREFUSED ::1:3306`.
+        r"|(?:E[A-Z]{4,14}|\bconnect|\blisten)\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
+        // A service name and port as proxies and compose files write them: `"node1:8080"`.
+        r"|[\x22'](?P<qhost>[A-Za-z][\w.\-]{0,62}):(?P<p13>\d{2,5})[\x22'/]",
+        // `Any:25`, `All:80`: .NET and Windows servers' way of saying every address.
+        r"|\b(?P<anyaddr>(?i:any|all|anyip)):(?P<p14>\d{1,5})\b",
+        // Python's bytes: `b'127.0.0.1':1080`.
+        r"|b'(?P<pyb>[0-9A-Fa-f:.]{2,45})':(?P<p15>\d{1,5})\b",
+        // `openssl s_client -connect kafka-9092:9093`, `nc host 25`-style targets.
+        r"|-connect\s+(?P<sclient>[\w.\-]+):(?P<p16>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
@@ -80,9 +91,32 @@ pub(super) static REPLY_LINE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 pub(super) static SMTP_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"(?m)(?i:Server Error:\s*)(?P<se>[2-5]\d\d)\b",
+        r"|\b(?P<pair>[245]\d\d)[ \-][245]\.\d{1,3}\.\d{1,3}\b",
+        r"|(?i:\bSMTP\b[^\n]{0,40}?\b)(?P<smtp>[45]\d\d)\b",
+        r"|(?i:SMTP\w*Error:?\s*\()(?P<py>[45]\d\d),",
+        r"|(?i:(?:^|\s)(?:S:|<<<|<-)\s*|\b(?:said|replied|response|returned|reply code|status code|diagnostic-code:\s*smtp;)\s*:?\s*)(?P<ctx>[45]\d\d)\b",
+    ))
+});
+/// An SMTP enhanced status code (RFC 3463) where its spelling says it is one: after a basic
+/// code (`550 5.1.1`), after `#` (`#5.7.1`, as Exchange writes it) or `Status:`.
+pub(super) static SMTP_ENHANCED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?:\b[245]\d\d[ \-]|#|(?i:\bstatus:?)\s*)(?P<enh>[245]\.\d{1,3}\.\d{1,3})\b")
+});
+/// curl's exit codes as the command line prints them (`curl: (7) Failed to connect …`).
+pub(super) static CURL_CODE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bcurl(?::|\s+error:?)\s*\(?(?P<curl>\d{1,2})\)?"));
+/// A TLS alert number as libraries and Schannel report it (`alert number 40`, `fatal alert
+/// code is 70`, `TLS alert 48`).
+pub(super) static TLS_ALERT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?m)(?i:Server Error:\s*)(?P<se>[2-5]\d\d)\b|^[ \t>]*(?P<line>[45]\d\d)[ \-][245]\.\d{1,3}\.\d{1,3}\b|(?i:\bSMTP\b[^\n]{0,40}?\b)(?P<smtp>[45]\d\d)\b|(?i:SMTP\w*Error:?\s*\()(?P<py>[45]\d\d),",
+        r"(?i)\balert(?:\s+(?:number|code|description|message))?(?:\s+is)?[\s:(]{1,3}(?P<alert>\d{1,3})\b",
     )
+});
+/// WinINet and WinHTTP errors by number (`error 12029`, `WinHttpException (12002)`).
+pub(super) static WIN32_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)(?:error|code|err|exception|win32|wininet|winhttp)[^\d\n]{0,14}\b(?P<win>12\d{3})\b")
 });
 pub(super) static PROTOCOL_FIELD: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bProtocol:\s*([A-Za-z0-9]{2,10})\b"));
@@ -96,43 +130,6 @@ pub(super) static EVENT_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?im)^[ \t]*(?:Event\s+)?Source:[ \t]*([^\r\n]{2,80}?)[ \t]*$|<Provider\s+Name\s*=\s*['"]([^'"]{2,80})['"]"#,
     )
 });
-
-pub(super) const LOCAL_WORDS: [&str; 21] = [
-    "bind",
-    "listen",
-    "make_sock",
-    "in use",
-    "allocated",
-    "could not create",
-    "failed to start",
-    "hrregisterprotocol",
-    "tcp provider",
-    "shutdown socket",
-    "eaddrinuse",
-    "eacces",
-    "eaddrnotavail",
-    "address in use",
-    "only one usage",
-    "forbidden by its access",
-    "not valid in its context",
-    "cannot assign requested",
-    "permission denied",
-    "interface",
-    "another application",
-];
-pub(super) const REMOTE_WORDS: [&str; 11] = [
-    "connect",
-    "server:",
-    "peeraddr",
-    "refused",
-    "timed out",
-    "timeout",
-    "unreachable",
-    "protocol:",
-    "account:",
-    "secure(ssl)",
-    "remote",
-];
 
 /// Words that mark a line of a big log as worth reading closely. Every pattern above needs one
 /// of these (or a phrase's longest word, or an errno name) on its line or a few lines away.
@@ -200,3 +197,17 @@ pub(super) const COMMON_WORDS: [&str; 16] = [
 
 /// Names that are too common as words to count as a program mention on their own.
 pub(super) const NOT_PROGRAM_WORDS: [&str; 3] = ["system", "server", "service"];
+
+/// Signs that a text comes from Windows, Linux or macOS.
+pub(super) static WINDOWS_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?:\b[A-Za-z]:\\[A-Za-z]|\bWinError\b|\bWindows\b|\.exe\b|\bPS [A-Z]:|\bEvent Viewer\b|\bnetsh\b|\bpowershell\b|\bWSA[A-Z]+\b|\bSystem\.Net\.|\bEventID\b)",
+    )
+});
+pub(super) static LINUX_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i:\b(?:linux|ubuntu|debian|centos|fedora|rhel|alpine|systemd|journalctl|systemctl|raspbian|mint)\b)|/var/log/|/etc/[a-z]|\broot@[\w-]+",
+    )
+});
+pub(super) static MACOS_SIGNS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i:\bmac ?os\b|\bdarwin\b|\bmacbook\b)|/Users/[A-Za-z]|\blaunchctl\b"));

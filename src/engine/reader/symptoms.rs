@@ -1,7 +1,7 @@
 //! What the reader found in a text: plain data, serialised into every report.
 
 use crate::engine::kb::PortSide;
-use crate::engine::model::{Condition, Span};
+use crate::engine::model::{Condition, Operation, Span, Speaker};
 use serde::{Deserialize, Serialize};
 
 /// Something read from the text, where it first appeared, and how often.
@@ -34,6 +34,10 @@ pub enum CodeKind {
     Winsock,
     Errno,
     Smtp,
+    /// Windows errors by decimal number (WinINet, WinHTTP, Win32).
+    Win32,
+    Curl,
+    TlsAlert,
 }
 
 /// A code found in the text with its decoded meaning.
@@ -85,6 +89,12 @@ pub struct ConditionHit {
     /// What implied it: a code key or `phrase:"…"`.
     pub from: String,
     pub span: Span,
+    /// Who said it: this machine or the server's reply.
+    #[serde(default)]
+    pub speaker: Speaker,
+    /// Which call failed, as the words around it say.
+    #[serde(default)]
+    pub operation: Operation,
 }
 
 /// Everything read from one pasted text.
@@ -103,6 +113,9 @@ pub struct Symptoms {
     pub events: Vec<EventMention>,
     pub programs: Vec<Found<String>>,
     pub conditions: Vec<ConditionHit>,
+    /// The operating system the text comes from, where it shows (`windows`, `linux`, `macos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
     /// Things the reader wants the user to know (items cut, input decoded lossily).
     pub notes: Vec<String>,
     /// The parts of the original text that were read closely (all of it, for a paste).

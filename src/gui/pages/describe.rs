@@ -216,6 +216,9 @@ fn codes_events_conditions(ui: &mut egui::Ui, s: &Symptoms) {
                     CodeKind::Winsock => "Winsock",
                     CodeKind::Errno => "errno",
                     CodeKind::Smtp => "SMTP",
+                    CodeKind::Win32 => "Windows",
+                    CodeKind::Curl => "curl",
+                    CodeKind::TlsAlert => "TLS alert",
                 };
                 style::tag(ui, kind, style::warn(ui));
                 let mut hover = c.meaning.clone();
