@@ -106,7 +106,12 @@ pub fn run(kb_dirs: &[PathBuf], action: KbCommand) -> Result<Exit, SessionError>
             for e in &errors {
                 println!("{e}");
             }
-            if errors.is_empty() {
+            let unbuildable = kb.unbuildable_patterns();
+            for e in &unbuildable {
+                println!("{e}");
+            }
+            let problems = errors.len() + unbuildable.len();
+            if problems == 0 {
                 println!(
                     "{label}: OK — {} rules, {} programs, {} codes, {} events, {} phrases",
                     kb.rules.len(),
@@ -117,10 +122,7 @@ pub fn run(kb_dirs: &[PathBuf], action: KbCommand) -> Result<Exit, SessionError>
                 );
                 Ok(Exit::Ok)
             } else {
-                println!(
-                    "{label}: {} problem(s); the entries named above are skipped",
-                    errors.len()
-                );
+                println!("{label}: {problems} problem(s); the entries named above are skipped");
                 Ok(Exit::ProblemFound)
             }
         }

@@ -31,6 +31,16 @@ impl<'a> Normalized<'a> {
         let bytes = original.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
+            // Copy the run of bytes that need nothing in one go.
+            let run = bytes[i..]
+                .iter()
+                .position(|&b| NEEDS_WORK[usize::from(b)])
+                .unwrap_or(bytes.len() - i);
+            if run > 0 {
+                out.push_str(&original[i..i + run]);
+                i += run;
+                continue;
+            }
             let rest = &original[i..];
             let (replacement, consumed): (Option<&str>, usize) = match bytes[i] {
                 b'\r' if bytes.get(i + 1) == Some(&b'\n') => (Some(""), 1),
@@ -73,9 +83,27 @@ impl<'a> Normalized<'a> {
     }
 }
 
+/// Bytes that may need a change: CR, `&`, control characters other than tab and newline, DEL,
+/// and every byte of a non-ASCII character.
+static NEEDS_WORK: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b == b'\r' as usize
+            || b == b'&' as usize
+            || b >= 0x80
+            || (b < 32 && b != b'\n' as usize && b != b'\t' as usize)
+            || b == 127;
+        b += 1;
+    }
+    t
+};
+
 fn needs_work(s: &str) -> bool {
-    s.bytes().any(|b| {
-        b == b'\r' || b == b'&' || b >= 0x80 || (b < 32 && b != b'\n' && b != b'\t') || b == 127
+    // A table lookup per byte, eight at a time: the whole text passes through here first.
+    s.as_bytes().chunks(8).any(|c| {
+        c.iter()
+            .fold(false, |any, &b| any | NEEDS_WORK[usize::from(b)])
     })
 }
 
@@ -381,6 +409,98 @@ mod tests {
                 assert!(note.is_some());
             }
             other => panic!("expected text, got {other:?}"),
+        }
+    }
+}
+
+/// `pattern` with its Perl classes made ASCII: `\d` → `[0-9]`, `\s` → ASCII white space, `\w` →
+/// `[0-9A-Za-z_]`, `\b`/`\B` → ASCII word boundaries. The reader works on normalised text
+/// (non-breaking spaces already plain), where the Unicode versions buy nothing, and they cost
+/// much: a Unicode word boundary keeps the regex engine off its fast DFA, and the Unicode classes
+/// make every pattern's automaton many times larger to build. Escapes (`\\d`) stay as written.
+pub fn ascii_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    // Depth of `[...]` classes; inside one a class is spelt without its brackets.
+    let mut depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                let (inside, outside) = match next {
+                    'd' => ("0-9", "[0-9]"),
+                    's' => ("\\t\\n\\x0B\\x0C\\r ", "[\\t\\n\\x0B\\x0C\\r ]"),
+                    'w' => ("0-9A-Za-z_", "[0-9A-Za-z_]"),
+                    'b' if depth == 0 => ("", "(?-u:\\b)"),
+                    'B' if depth == 0 => ("", "(?-u:\\B)"),
+                    other => {
+                        out.push('\\');
+                        out.push(other);
+                        continue;
+                    }
+                };
+                out.push_str(if depth > 0 { inside } else { outside });
+            }
+            '[' => {
+                depth += 1;
+                out.push(c);
+                // A `]` or `^]` right after the opening bracket is a literal, not the end.
+                let rest = chars.as_str();
+                for lead in ["^]", "]", "^"] {
+                    if let Some(after) = rest.strip_prefix(lead) {
+                        out.push_str(lead);
+                        chars = after.chars();
+                        break;
+                    }
+                }
+            }
+            ']' if depth > 0 => {
+                depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod ascii_class_tests {
+    use super::ascii_classes;
+
+    #[test]
+    fn perl_classes_become_ascii_inside_and_outside_brackets() {
+        assert_eq!(
+            ascii_classes(r"\bport\s+\d+\b"),
+            r"(?-u:\b)port[\t\n\x0B\x0C\r ]+[0-9]+(?-u:\b)"
+        );
+        assert_eq!(ascii_classes(r"[\d.]+"), r"[0-9.]+");
+        assert_eq!(ascii_classes(r"[^\s\]]"), r"[^\t\n\x0B\x0C\r \]]");
+        assert_eq!(ascii_classes(r"\\d \. \("), r"\\d \. \(");
+        assert_eq!(ascii_classes(r"[]\w]"), r"[]0-9A-Za-z_]");
+    }
+
+    #[test]
+    fn rewritten_patterns_match_what_the_originals_match_on_ascii_text() {
+        let cases = [
+            (
+                r"(?i)\bbind\(\) to [\d.:]+ failed",
+                "nginx: bind() to 0.0.0.0:80 failed",
+            ),
+            (r"\bport\s*:?\s*(\d{1,5})\b", "Port: 110, Secure"),
+            (r"\w+@\w+\.\w+", "mail ann@example.org now"),
+        ];
+        for (p, text) in cases {
+            let a = regex::Regex::new(p).expect("original");
+            let b = regex::Regex::new(&ascii_classes(p)).expect("rewritten");
+            assert_eq!(
+                a.find(text).map(|m| m.range()),
+                b.find(text).map(|m| m.range()),
+                "{p}"
+            );
         }
     }
 }

@@ -349,7 +349,7 @@ fix_dry_run_shows_uninstall() {
         --dry-run >fix.out 2>fix.err || code=$?
     sed 's/^/  /' fix.out
     [ "$code" = 0 ] || { echo "  exit $code: $(cat fix.err)"; return 1; }
-    grep -qF 'cmd /C "C:\Program Files\Norton AntiVirus\uninst.exe" /S' fix.out && grep -q "previewed" fix.out \
+    grep -qF '[C:\Program Files\Norton AntiVirus\uninst.exe /S]' fix.out && grep -q "previewed" fix.out \
         || { echo "  the uninstall command is not shown"; return 1; }
     kill -0 "$POPROXY_UNIX_PID" 2>/dev/null || { echo "  PoProxy.exe is gone after a dry run"; return 1; }
 }

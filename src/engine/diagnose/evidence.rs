@@ -180,7 +180,10 @@ impl Ctx<'_> {
                 )
             }
             SymptomMatcher::Response(re) => {
-                let f = s.responses.iter().find(|r| re.is_match(&r.value))?;
+                let f = s
+                    .responses
+                    .iter()
+                    .find(|r| re.regex().is_some_and(|re| re.is_match(r.value.as_bytes())))?;
                 text(
                     format!("the server replied \u{201C}{}\u{201D}", f.value),
                     f.span,
@@ -190,12 +193,23 @@ impl Ctx<'_> {
                 // Only the parts of a big log that the reader read closely are searched.
                 let span = s.regions.iter().find_map(|&(start, end)| {
                     // A match longer than the window is not evidence of a message: ignored.
+                    let region = self.text.get(start..end)?;
                     let m = re
-                        .find_iter(self.text.get(start..end)?)
+                        .regex()?
+                        .find_iter(region.as_bytes())
                         .find(|m| m.len() <= MATCH_WINDOW)?;
+                    // A byte pattern may stop inside a character: widen to whole characters.
+                    let mut from = m.start();
+                    while !region.is_char_boundary(from) {
+                        from -= 1;
+                    }
+                    let mut to = m.end();
+                    while !region.is_char_boundary(to) {
+                        to += 1;
+                    }
                     Some(Span {
-                        start: start + m.start(),
-                        end: start + m.end(),
+                        start: start + from,
+                        end: start + to,
                     })
                 })?;
                 text(

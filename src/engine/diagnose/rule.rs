@@ -5,7 +5,7 @@
 //! adjust or refute it by looking at what holds the port. Then the finding is assembled.
 
 use super::{round2, CheckHit, Ctx, Evidence, EvidenceSource, Finding, Outcome, RuledOut};
-use crate::engine::kb::{Effect, Program, Rule};
+use crate::engine::kb::{Effect, Program, Rule, SymptomMatcher};
 use crate::engine::snapshot::{Process, Snapshot};
 
 /// What the scan made of a rule.
@@ -49,12 +49,43 @@ impl Ctx<'_> {
     /// The evidence that the rule applies to the text, or `None` when it does not: every `all`
     /// matcher holds, at least one `any` matcher holds (when there are any), no `not` matcher.
     fn text_evidence(&self, rule: &Rule) -> Option<Vec<Evidence>> {
+        // The cheap tests first: a rule whose codes or conditions already fail never builds
+        // or runs its patterns.
+        let cheap = |m: &&SymptomMatcher| !m.is_pattern();
+        if rule
+            .all
+            .iter()
+            .filter(cheap)
+            .any(|m| self.matches(m).is_none())
+            || rule
+                .not
+                .iter()
+                .filter(cheap)
+                .any(|m| self.matches(m).is_some())
+        {
+            return None;
+        }
         let mut evidence = Vec::new();
         for m in &rule.all {
             evidence.push(self.matches(m)?);
         }
         if !rule.any.is_empty() {
-            let hits: Vec<Evidence> = rule.any.iter().filter_map(|m| self.matches(m)).collect();
+            // A pattern is tried only when no code, condition or field already holds: it
+            // would add a second line of evidence for the same words, at a pattern's cost.
+            let mut hits: Vec<Evidence> = rule
+                .any
+                .iter()
+                .filter(cheap)
+                .filter_map(|m| self.matches(m))
+                .collect();
+            if hits.is_empty() {
+                hits = rule
+                    .any
+                    .iter()
+                    .filter(|m| m.is_pattern())
+                    .filter_map(|m| self.matches(m))
+                    .collect();
+            }
             if hits.is_empty() {
                 return None;
             }

@@ -4,7 +4,9 @@
 //! that entry alone and is named by file and line; the rest of the file still loads. Later
 //! sources replace earlier entries with the same key, in time linear in the number of entries.
 
-use super::matchers::{is_kebab, parse_hex32, parse_holder_matcher, parse_symptom_matcher};
+use super::matchers::{
+    is_kebab, parse_hex32, parse_holder_matcher, parse_symptom_matcher_in, PatternCache,
+};
 use super::raw::{
     RawBoost, RawCheck, RawCode, RawErrno, RawEvent, RawPhrase, RawProgram, RawProtocol, RawRule,
     RawSmtp, RawWinsock,
@@ -43,6 +45,7 @@ impl KnowledgeBase {
     pub fn load(sources: &[KbSource]) -> (Self, Vec<KbError>) {
         let mut all = Gathered::default();
         let mut errors = Vec::new();
+        let mut patterns = PatternCache::default();
         for source in sources {
             all.kb.files.push(source.name.clone());
             if source.name.ends_with(".tsv") {
@@ -62,11 +65,13 @@ impl KnowledgeBase {
                         continue;
                     }
                 };
+            patterns.built_in = source.builtin;
             let mut ctx = Ctx {
                 source,
                 lines: &lines,
                 errors: &mut errors,
                 rules_here: HashMap::new(),
+                patterns: &mut patterns,
             };
             for (kind, entries) in tables {
                 let line = lines.line_of(kind.span().start);
@@ -138,6 +143,8 @@ struct Ctx<'a> {
     errors: &'a mut Vec<KbError>,
     /// Rule ids defined in this file so far, with their line (a repeat is a mistake).
     rules_here: HashMap<String, usize>,
+    /// The patterns of every file read so far, so each distinct one is built once.
+    patterns: &'a mut PatternCache,
 }
 
 impl Ctx<'_> {
@@ -575,7 +582,7 @@ impl Ctx<'_> {
         let category = self.rule_header(line, &raw);
         let parse_list = |ctx: &mut Self, list: &[String], field: &str| -> Vec<SymptomMatcher> {
             list.iter()
-                .filter_map(|m| match parse_symptom_matcher(m) {
+                .filter_map(|m| match parse_symptom_matcher_in(m, ctx.patterns) {
                     Ok(m) => Some(m),
                     Err(e) => {
                         ctx.error(line, format!("rule '{id}': {field}: {e}"));
@@ -706,7 +713,7 @@ impl Ctx<'_> {
                 );
                 continue;
             }
-            match parse_symptom_matcher(&b.when) {
+            match parse_symptom_matcher_in(&b.when, self.patterns) {
                 Ok(when) => boosts.push(Boost {
                     when,
                     when_text: b.when,
@@ -904,5 +911,20 @@ base = 0.5
                 .join("\n")
         );
         assert!(kb.rules.len() >= 40 && kb.programs.len() >= 30 && kb.winsock.len() >= 80);
+        // Built-in patterns are not checked at start-up: here each is parsed and built.
+        for rule in &kb.rules {
+            let matchers = rule.all.iter().chain(&rule.any).chain(&rule.not);
+            for m in matchers.chain(rule.boosts.iter().map(|b| &b.when)) {
+                if let SymptomMatcher::Text(p) | SymptomMatcher::Response(p) = m {
+                    assert!(
+                        p.regex().is_some(),
+                        "rule {}: /{}/ does not build",
+                        rule.id,
+                        p.as_str()
+                    );
+                }
+            }
+        }
+        assert!(kb.unbuildable_patterns().is_empty());
     }
 }

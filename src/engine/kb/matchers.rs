@@ -3,7 +3,9 @@
 
 use super::{strip_exe, ConditionContext, HolderMatcher, PortSide, SymptomMatcher};
 use crate::engine::model::{Condition, Operation, Speaker, PROGRAM_KINDS};
-use regex::Regex;
+use regex_automata::meta::Regex;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 pub(super) fn is_kebab(s: &str) -> bool {
     !s.is_empty()
@@ -25,7 +27,77 @@ pub fn parse_hex32(s: &str) -> Option<u32> {
 /// a mistake or an attack, and `kb check` names it.
 pub const MAX_PATTERN: usize = 1000;
 
-fn regex_arg(kind: &str, value: &str) -> Result<Regex, String> {
+/// A rule's pattern: its syntax is checked when the rule is read, and it is built on its first
+/// use. Most rules never reach their patterns for a given text (another of their matchers fails
+/// first), and the same pattern often stands in several rules: one [`PatternCache`] per load
+/// builds each distinct pattern at most once.
+#[derive(Clone)]
+pub struct Pattern(Arc<PatternInner>);
+
+struct PatternInner {
+    source: String,
+    built: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// The built pattern; `None` if it is too big to build (`kb check` reports that).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.0
+            .built
+            .get_or_init(|| build(&self.0.source).ok())
+            .as_ref()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0.source
+    }
+}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{}/", self.0.source)
+    }
+}
+
+/// The patterns read so far in one load, by their text.
+#[derive(Default)]
+pub struct PatternCache {
+    known: HashMap<String, Pattern>,
+    /// Whether the file being read is built in: its patterns are checked by the test suite
+    /// (`every_knowledge_file_in_assets_is_built_in_and_valid` builds each), not at every start.
+    pub(super) built_in: bool,
+}
+
+/// Bytes, without Unicode classes: `\w`, `\d`, `\s`, `\b` and case folding are ASCII (the
+/// reader's text is normalised first), which builds each rule's automaton several times faster
+/// and keeps the search on the lazy DFA. Non-ASCII letters still match as written.
+///
+/// Built for a fast start rather than the fastest search: rule patterns run over the few
+/// regions of a text the reader picked, so the literal prefilter (which for a case-insensitive
+/// alternation of words costs more to build than all its searches save) and the one-pass and
+/// backtracking engines are left out; the lazy DFA and the PikeVM remain.
+fn build(pattern: &str) -> Result<Regex, String> {
+    use regex_automata::{meta, util::syntax};
+    meta::Builder::new()
+        .syntax(
+            syntax::Config::new()
+                .unicode(false)
+                .utf8(false)
+                .case_insensitive(true),
+        )
+        .configure(
+            meta::Config::new()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(1 << 20))
+                .auto_prefilter(false)
+                .onepass(false)
+                .backtrack(false),
+        )
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+fn regex_arg(kind: &str, value: &str, cache: &mut PatternCache) -> Result<Pattern, String> {
     if value.len() > MAX_PATTERN + 2 {
         return Err(format!(
             "'{kind}:' pattern is {} characters long; patterns may be at most {MAX_PATTERN}",
@@ -40,20 +112,57 @@ fn regex_arg(kind: &str, value: &str) -> Result<Regex, String> {
                 "'{kind}:{value}' needs a pattern between slashes, like {kind}:/chdir .* failed/"
             )
         })?;
-    regex::RegexBuilder::new(pattern)
+    if let Some(known) = cache.known.get(pattern) {
+        return Ok(known.clone());
+    }
+    if !cache.built_in {
+        check_syntax(kind, value, pattern)?;
+    }
+    let made = Pattern(Arc::new(PatternInner {
+        source: pattern.to_owned(),
+        built: OnceLock::new(),
+    }));
+    cache.known.insert(pattern.to_owned(), made.clone());
+    Ok(made)
+}
+
+fn check_syntax(kind: &str, value: &str, pattern: &str) -> Result<(), String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
         .case_insensitive(true)
-        .size_limit(1 << 20)
         .build()
+        .parse(pattern)
         .map_err(|e| {
             format!(
                 "'{kind}:{value}' is not a valid pattern: {}",
                 e.to_string().lines().last().unwrap_or("invalid")
             )
-        })
+        })?;
+    Ok(())
+}
+
+/// Whether `pattern` builds within the size limit: what `kb check` adds to the syntax check.
+pub fn pattern_builds(pattern: &Pattern) -> Result<(), String> {
+    build(pattern.as_str()).map(|_| ()).map_err(|e| {
+        format!(
+            "pattern /{}/ cannot be built: {}",
+            pattern.as_str(),
+            e.to_string().lines().last().unwrap_or("too big")
+        )
+    })
 }
 
 /// Parses `condition:addr_in_use`, `winsock:10048`, `response:/-ERR .*/` and the rest.
 pub fn parse_symptom_matcher(s: &str) -> Result<SymptomMatcher, String> {
+    parse_symptom_matcher_in(s, &mut PatternCache::default())
+}
+
+/// [`parse_symptom_matcher`], sharing patterns already read in this load.
+pub fn parse_symptom_matcher_in(
+    s: &str,
+    cache: &mut PatternCache,
+) -> Result<SymptomMatcher, String> {
     let (kind, value) = s
         .split_once(':')
         .ok_or_else(|| format!("'{s}' should be kind:value, like condition:addr_in_use"))?;
@@ -116,8 +225,8 @@ pub fn parse_symptom_matcher(s: &str) -> Result<SymptomMatcher, String> {
             "no" => false,
             _ => return Err(format!("'{s}': ssl is yes or no")),
         }),
-        "response" => SymptomMatcher::Response(regex_arg(kind, value)?),
-        "text" => SymptomMatcher::Text(regex_arg(kind, value)?),
+        "response" => SymptomMatcher::Response(regex_arg(kind, value, cache)?),
+        "text" => SymptomMatcher::Text(regex_arg(kind, value, cache)?),
         "program" => SymptomMatcher::Program(strip_exe(value).to_lowercase()),
         "smtp" => SymptomMatcher::Smtp(u16::try_from(number(value)?).map_err(|_| format!("'{s}': not an SMTP code"))?),
         other => {

@@ -18,11 +18,12 @@ mod source;
 mod tables;
 
 pub use error::KbError;
-pub use matchers::{parse_hex32, parse_holder_matcher, parse_symptom_matcher};
+pub use matchers::{
+    parse_hex32, parse_holder_matcher, parse_symptom_matcher, pattern_builds, Pattern,
+};
 pub use source::{KbSource, BUILTIN_FILES};
 
 use super::model::{program_kind_words, Category, Condition};
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 /// A link to where a fact or a fix comes from.
@@ -174,14 +175,21 @@ pub enum SymptomMatcher {
     Port(u16),
     Side(PortSide),
     Ssl(bool),
-    Response(Regex),
-    Text(Regex),
+    Response(Pattern),
+    Text(Pattern),
     Program(String),
     Smtp(u16),
     /// The text comes from this operating system (`windows`, `linux`, `macos`).
     Platform(String),
     /// The text names a port in this range (`port:<1024`, `port:>=1024`).
     PortRange(u16, u16),
+}
+
+impl SymptomMatcher {
+    /// Whether the matcher runs a pattern over the text (the costly kind to test).
+    pub fn is_pattern(&self) -> bool {
+        matches!(self, SymptomMatcher::Text(_) | SymptomMatcher::Response(_))
+    }
 }
 
 /// Where a condition must have happened for a matcher to hold; `None` is anywhere.
@@ -360,10 +368,46 @@ impl KnowledgeBase {
     pub fn protocol(&self, name: &str) -> Option<&ProtocolInfo> {
         self.protocols.iter().find(|p| p.name == name)
     }
+
+    /// Every rule pattern that passed the syntax check but is too big to build, as
+    /// "file:line: rule 'id': …" lines. Loading only checks syntax (patterns are built on first
+    /// use); `kb check` builds them all.
+    pub fn unbuildable_patterns(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for rule in &self.rules {
+            let matchers = rule
+                .all
+                .iter()
+                .chain(&rule.any)
+                .chain(&rule.not)
+                .chain(rule.boosts.iter().map(|b| &b.when));
+            for m in matchers {
+                if let SymptomMatcher::Text(p) | SymptomMatcher::Response(p) = m {
+                    if let Err(e) = pattern_builds(p) {
+                        out.push(format!(
+                            "{}:{}: rule '{}': {e}",
+                            rule.origin.file, rule.origin.line, rule.id
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Collapses runs of white space to one space, so phrases match across wrapped lines.
 pub fn fold_space(s: &str) -> String {
+    let b = s.as_bytes();
+    let plain = !b.first().is_some_and(u8::is_ascii_whitespace)
+        && !b.last().is_some_and(u8::is_ascii_whitespace)
+        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+        && !b.iter().any(|&c| c.is_ascii_whitespace() && c != b' ')
+        && s.is_ascii();
+    if plain {
+        // Most phrases and messages are already single-spaced ASCII.
+        return s.to_owned();
+    }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -3,8 +3,8 @@
 
 use super::collector::Collector;
 use super::patterns::{
-    CURL_CODE, ERRNO_NAME, ERR_NUMBER, HEX, SMTP_CODE, SMTP_ENHANCED, TLS_ALERT, WIN32_CODE,
-    WSA_NAME,
+    capped, CURL_CODE, ERRNO_NAME, ERR_NUMBER, HEX, SMTP_CODE, SMTP_ENHANCED, TLS_ALERT,
+    WIN32_CODE, WSA_NAME,
 };
 use super::symptoms::{CodeKind, DecodedCode};
 use super::Reader;
@@ -27,7 +27,7 @@ impl Reader {
             ]
             .iter()
             .find_map(|n| caps.name(n))
-            .map(|m| m.as_str().trim());
+            .map(|m| capped(m.as_str(), 80).trim());
             let (style, number) = match [
                 "os", "winerror", "pyerrno", "oserror", "sockex", "errno", "apache", "nginx",
                 "mysql", "uv", "socket", "generic", "paren", "rustos",
@@ -434,8 +434,12 @@ fn decoded(
     }
 }
 
-/// The text of `text`'s line up to `pos`.
+/// The text of `text`'s line up to `pos` (at most 256 bytes of it).
 fn line_before(text: &str, pos: usize) -> &str {
-    let head = text.get(..pos).unwrap_or_default();
+    let mut lo = pos.saturating_sub(256);
+    while !text.is_char_boundary(lo) {
+        lo += 1;
+    }
+    let head = text.get(lo..pos).unwrap_or_default();
     head.rfind('\n').map_or(head, |i| &head[i + 1..])
 }

@@ -56,35 +56,35 @@ impl ContextFinder {
             .collect()
     }
 
-    /// The window around `start..end`: this line and the one before, bounded.
+    /// The window around `start..end`: this line and the one before, bounded. Only the
+    /// bytes within the bounds are looked at, so a text that is one 10 MB line costs no more
+    /// per condition than a short one.
     fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
         let bytes = text.as_bytes();
-        let line_start = bytes[..start]
+        // Back at most BEFORE bytes, across at most one line end (into the line before).
+        let lo = start.saturating_sub(BEFORE);
+        let mut from = lo;
+        let mut crossed = 0;
+        for i in (lo..start).rev() {
+            if bytes[i] == b'\n' {
+                crossed += 1;
+                if crossed == 2 {
+                    from = i + 1;
+                    break;
+                }
+            }
+        }
+        // Forward to the end of the next line (a stack trace names the call on the line
+        // after), at least AFTER bytes, at most three times that.
+        let hi = (end + AFTER * 3).min(bytes.len());
+        let mut ends = bytes[end..hi]
             .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let prev_start = if line_start > 0 {
-            bytes[..line_start - 1]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |i| i + 1)
-        } else {
-            0
-        };
-        let mut from = start.saturating_sub(BEFORE).max(prev_start);
-        // To the end of the next line: a stack trace names the call on the line after.
-        let line_end = bytes[end..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| end + i);
-        let next_end = bytes
-            .get(line_end + 1..)
-            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-            .map_or(bytes.len(), |i| line_end + 1 + i);
-        let mut to = (end + AFTER)
-            .max(line_end)
-            .min(next_end)
-            .min(end + AFTER * 3);
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .map(|(i, _)| end + i);
+        let line_end = ends.next().unwrap_or(hi);
+        let next_end = ends.next().unwrap_or(hi);
+        let mut to = (end + AFTER).max(line_end).min(next_end).min(hi);
         while !text.is_char_boundary(from) {
             from -= 1;
         }
@@ -121,11 +121,12 @@ impl ContextFinder {
     /// Whether the line before `start` marks what follows as the server's reply.
     fn server_marked(&self, text: &str, start: usize) -> bool {
         let bytes = text.as_bytes();
-        let line_start = bytes[..start]
+        let lo = start.saturating_sub(BEFORE);
+        let line_start = bytes[lo..start]
             .iter()
             .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let mut from = line_start.max(start.saturating_sub(BEFORE));
+            .map_or(lo, |i| lo + i + 1);
+        let mut from = line_start;
         while !text.is_char_boundary(from) {
             from += 1;
         }

@@ -3,8 +3,8 @@
 
 use super::collector::{push_found, Collector};
 use super::patterns::{
-    ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, PORT_LIST, PORT_WORD, PROTOCOL_FIELD, REPLY_LINE,
-    RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
+    capped, ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, PORT_LIST, PORT_WORD, PROTOCOL_FIELD,
+    REPLY_LINE, RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
 };
 use super::symptoms::{EventMention, Found, PortMention};
 use super::{PhraseTarget, Reader};
@@ -298,7 +298,7 @@ impl Reader {
             }
         }
         for caps in ACCOUNT.captures_iter(text) {
-            if let Some(m) = caps.get(1) {
+            if let Some(m) = caps.get(1).filter(|m| m.len() <= 200) {
                 let span = c.span(m.start(), m.end());
                 push_found(
                     &mut c.symptoms.accounts,
@@ -309,7 +309,7 @@ impl Reader {
             }
         }
         for caps in SERVER.captures_iter(text) {
-            if let Some(m) = caps.get(1) {
+            if let Some(m) = caps.get(1).filter(|m| m.len() <= 255) {
                 let span = c.span(m.start(), m.end());
                 push_found(
                     &mut c.symptoms.servers,
@@ -321,13 +321,13 @@ impl Reader {
         }
         let mut responses: Vec<(usize, usize, String)> = Vec::new();
         for caps in RESPONSE.captures_iter(text) {
-            if let Some(m) = caps.get(1) {
+            if let Some(m) = caps.get(1).filter(|m| m.len() <= 400) {
                 responses.push((m.start(), m.end(), fold_space(m.as_str())));
             }
         }
         for caps in REPLY_LINE.captures_iter(text) {
             if let Some(m) = caps.get(1) {
-                let value = fold_space(m.as_str());
+                let value = fold_space(capped(m.as_str(), 300));
                 if !responses
                     .iter()
                     .any(|(_, _, r)| r.contains(&value) || value.contains(r.as_str()))

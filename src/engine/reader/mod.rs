@@ -50,8 +50,9 @@ pub struct Reader {
     protocol_alias: HashMap<String, String>,
     errno_by_name: HashMap<String, usize>,
     winsock_by_name: HashMap<String, u32>,
-    triggers: AhoCorasick,
-    trigger_whole_word: Vec<bool>,
+    /// The words that mark a big log's lines as worth reading, and whether each must be a whole
+    /// word: built on the first big text, since a pasted error is read whole.
+    triggers: std::sync::OnceLock<Triggers>,
     exe_suffix: AhoCorasick,
     context: context::ContextFinder,
 }
@@ -62,7 +63,6 @@ impl Reader {
         let phrases = phrases::Phrases::build(&kb);
         let (programs, program_names) = program_matcher(&kb);
         let (protocol_words, protocol_alias) = protocol_matcher(&kb);
-        let (triggers, trigger_whole_word) = trigger_matcher(&kb, &phrases.keys);
         let errno_by_name = kb
             .errno
             .iter()
@@ -89,8 +89,7 @@ impl Reader {
             protocol_alias,
             errno_by_name,
             winsock_by_name,
-            triggers,
-            trigger_whole_word,
+            triggers: std::sync::OnceLock::new(),
             exe_suffix,
         }
     }
@@ -139,16 +138,18 @@ impl Reader {
 /// notices themselves.
 fn set_aside_notices(text: &str, s: &mut Symptoms) {
     let line_of = |pos: usize| {
+        // A line, or 4 KiB either side of `pos` on a very long one.
         let bytes = text.as_bytes();
         let pos = pos.min(bytes.len());
-        let start = bytes[..pos]
+        let (lo, hi) = (pos.saturating_sub(4096), (pos + 4096).min(bytes.len()));
+        let start = bytes[lo..pos]
             .iter()
             .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let end = bytes[pos..]
+            .map_or(lo, |i| lo + i + 1);
+        let end = bytes[pos..hi]
             .iter()
             .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| pos + i);
+            .map_or(hi, |i| pos + i);
         (start, end)
     };
     let notice_lines: Vec<(usize, usize)> = s
@@ -214,39 +215,118 @@ fn protocol_matcher(kb: &KnowledgeBase) -> (Option<Regex>, HashMap<String, Strin
     (protocol_words, protocol_alias)
 }
 
-/// The words that mark a line of a big log as worth reading closely. Built-in triggers need a
-/// word start; phrase words and errno names a whole word.
-fn trigger_matcher(kb: &KnowledgeBase, phrase_keys: &[String]) -> (AhoCorasick, Vec<bool>) {
-    let mut trigger_words: Vec<(String, bool)> =
-        TRIGGERS.iter().map(|t| ((*t).to_owned(), false)).collect();
-    // The longest word of each phrase stands for it: wrapped lines keep words whole.
-    for key in phrase_keys {
-        let word = key
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !COMMON_WORDS.contains(w))
-            .max_by_key(|w| w.len())
-            .filter(|w| w.len() >= 5);
-        if let Some(word) = word {
-            trigger_words.push((word.to_owned(), true));
-        }
+/// What marks a line of a big log as worth reading closely: the built-in trigger words (at a
+/// word start: "err" finds "error"), and, through a prefix index, the phrases that hold none
+/// of those words, with errno names, as whole words. One pass over the text finds both,
+/// stopping only at word starts and punctuation.
+pub(super) struct Triggers {
+    /// Built-in trigger words by their first (lower-case) byte.
+    words: Vec<Vec<TriggerWord>>,
+    keys: Vec<String>,
+    index: phrases::PrefixIndex,
+    /// The first two bytes of every word and key: a scan stops only where these begin.
+    pairs: Box<[u64; 1024]>,
+}
+
+/// A built-in trigger word, tested on the four lower-cased bytes at a scan stop.
+struct TriggerWord {
+    /// Its first (up to) four bytes, and which of the four it has.
+    value: u32,
+    mask: u32,
+    /// The bytes after the first four.
+    rest: &'static [u8],
+    len: usize,
+    /// Whether it must stand alone (" no ", " bad ").
+    alone: bool,
+}
+
+impl Triggers {
+    /// Where triggers start in `text`, in order.
+    pub(super) fn starts(&self, text: &str) -> Vec<usize> {
+        let hay = text.as_bytes();
+        let alnum = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        let mut out = Vec::new();
+        phrases::scan_stops(hay, &self.pairs, |i| {
+            let w4 = phrases::lower4_at(hay, i);
+            let first = (w4 & 0xFF) as usize;
+            let word = self.words[first].iter().any(|w| {
+                w4 & w.mask == w.value
+                    && (w.rest.is_empty()
+                        || hay
+                            .get(i + 4..i + w.len)
+                            .is_some_and(|h| h.eq_ignore_ascii_case(w.rest)))
+                    && !(w.alone && alnum(hay.get(i + w.len)))
+            });
+            if word {
+                // Move on as from any stop: past the word, or past the punctuation mark.
+                out.push(i);
+                return 0;
+            }
+            match self.index.found_at(&self.keys, hay, i, w4) {
+                Some(len) => {
+                    out.push(i);
+                    len
+                }
+                None => 0,
+            }
+        });
+        out
     }
-    trigger_words.extend(
+}
+
+fn trigger_matcher(kb: &KnowledgeBase, phrase_keys: &[String]) -> Triggers {
+    let has_trigger = |key: &str| {
+        TRIGGERS.iter().any(|t| {
+            key.match_indices(t).any(|(i, _)| {
+                !t.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    || !key[..i].ends_with(|c: char| c.is_ascii_alphanumeric())
+            })
+        })
+    };
+    let mut keys: Vec<String> = phrase_keys
+        .iter()
+        .filter(|k| !has_trigger(k) && !COMMON_WORDS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    keys.extend(
         kb.errno
             .iter()
             .filter(|e| e.name.len() >= 5)
-            .map(|e| (e.name.to_lowercase(), true)),
+            .map(|e| e.name.to_lowercase()),
     );
-    trigger_words.sort();
-    trigger_words.dedup_by(|a, b| a.0 == b.0);
-    // A full DFA: too many words for a SIMD prefilter, and a DFA steps a byte at a time
-    // without the NFA's indirections.
-    let triggers = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(trigger_words.iter().map(|(w, _)| w))
-        .expect("trigger words build");
-    let whole_word = trigger_words.iter().map(|(_, whole)| *whole).collect();
-    (triggers, whole_word)
+    keys.sort();
+    keys.dedup();
+    let mut words: Vec<Vec<TriggerWord>> = (0..256).map(|_| Vec::new()).collect();
+    for t in TRIGGERS {
+        let word = t.trim_matches(' ').as_bytes();
+        let head = word.len().min(4);
+        let mut bytes = [0u8; 4];
+        bytes[..head].copy_from_slice(&word[..head]);
+        bytes.make_ascii_lowercase();
+        let mask = if head == 4 {
+            u32::MAX
+        } else {
+            (1u32 << (8 * head)) - 1
+        };
+        words[usize::from(bytes[0])].push(TriggerWord {
+            value: u32::from_le_bytes(bytes) & mask,
+            mask,
+            rest: &word[head..],
+            len: word.len(),
+            alone: word.len() != t.len(),
+        });
+    }
+    let index = phrases::PrefixIndex::new(&keys);
+    let mut pairs = Box::new(*index.pairs());
+    for t in TRIGGERS {
+        phrases::add_pair(&mut pairs, t.trim_matches(' ').as_bytes());
+    }
+    Triggers {
+        words,
+        index,
+        keys,
+        pairs,
+    }
 }
 
 /// The operating system a text comes from: what its codes say first (a Winsock code is

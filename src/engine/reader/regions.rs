@@ -15,32 +15,28 @@ impl Reader {
         }
         let bytes = text.as_bytes();
         let mut regions: Vec<(usize, usize)> = Vec::new();
-        for m in self.triggers.find_iter(text) {
-            if regions.last().is_some_and(|&(_, end)| m.start() < end) {
+        let triggers = self
+            .triggers
+            .get_or_init(|| super::trigger_matcher(&self.kb, &self.phrases.keys));
+        for at in triggers.starts(text) {
+            if regions.last().is_some_and(|&(_, end)| at < end) {
                 continue;
             }
-            let starts_word = bytes[m.start()].is_ascii_alphanumeric();
-            if starts_word && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
-                continue;
-            }
-            if self.trigger_whole_word[m.pattern().as_usize()]
-                && bytes.get(m.end()).is_some_and(u8::is_ascii_alphanumeric)
-            {
-                continue;
-            }
-            let mut start = line_start(bytes, m.start());
+            // A few lines either side; on very long lines, at most 4 KiB per line.
+            let mut start = line_start(bytes, at);
             for _ in 0..CONTEXT_LINES {
                 if start == 0 {
                     break;
                 }
                 start = line_start(bytes, start - 1);
             }
-            let mut end = m.end();
+            let mut end = at;
             for _ in 0..=CONTEXT_LINES {
-                end = bytes[end..]
+                let hi = (end + LINE_CAP).min(bytes.len());
+                end = bytes[end..hi]
                     .iter()
                     .position(|&b| b == b'\n')
-                    .map_or(bytes.len(), |i| end + i + 1);
+                    .map_or(hi, |i| end + i + 1);
                 if end == bytes.len() {
                     break;
                 }
@@ -54,10 +50,15 @@ impl Reader {
     }
 }
 
-/// Where the line holding `pos` starts.
+/// How far one line reaches at most from a trigger: a text that is one huge line is read in
+/// windows around its triggers, not as a whole per trigger.
+const LINE_CAP: usize = 4096;
+
+/// Where the line holding `pos` starts, or [`LINE_CAP`] bytes back on a very long line.
 pub(super) fn line_start(bytes: &[u8], pos: usize) -> usize {
-    bytes[..pos]
+    let lo = pos.saturating_sub(LINE_CAP);
+    bytes[lo..pos]
         .iter()
         .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1)
+        .map_or(lo, |i| lo + i + 1)
 }
