@@ -26,6 +26,7 @@ fn snapshot() -> Snapshot {
             user: "jsmith".into(),
             scanned_by: None,
             scanned_by_parent: None,
+            addresses: Vec::new(),
         },
         socket_source: "iphlpapi".into(),
         sockets: vec![Socket {

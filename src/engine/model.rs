@@ -22,11 +22,14 @@ pub enum Category {
     Firewall,
     DnsFailure,
     ServerSide,
+    /// Not a cause: what decides between causes that read the same could not be seen (the
+    /// server is another machine, or the port's owner is hidden without elevation).
+    Undecided,
     Unknown,
 }
 
 impl Category {
-    pub const ALL: [Category; 13] = [
+    pub const ALL: [Category; 14] = [
         Category::PortConflict,
         Category::AvMailProxy,
         Category::ReservedPortRange,
@@ -39,6 +42,7 @@ impl Category {
         Category::Firewall,
         Category::DnsFailure,
         Category::ServerSide,
+        Category::Undecided,
         Category::Unknown,
     ];
 
@@ -56,6 +60,7 @@ impl Category {
             Category::Firewall => "firewall",
             Category::DnsFailure => "dns_failure",
             Category::ServerSide => "server_side",
+            Category::Undecided => "undecided",
             Category::Unknown => "unknown",
         }
     }

@@ -205,6 +205,7 @@ mod tests {
         let host = Host {
             scanned_by: Some(500),
             scanned_by_parent: Some(499),
+            addresses: Vec::new(),
             ..Host::default()
         };
         assert!(refused_target(&process(500, "portsleuth"), &host)

@@ -47,6 +47,10 @@ pub struct Host {
     pub elevated: bool,
     #[serde(default)]
     pub user: String,
+    /// The machine's own addresses (its interfaces'), to tell whether a server the text names
+    /// is this machine.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     /// The PortSleuth process that took the scan, and its parent (the shell or the window that
     /// started it): never offered as a target.
     #[serde(default, skip_serializing_if = "Option::is_none")]

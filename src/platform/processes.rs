@@ -86,6 +86,20 @@ pub fn read(pids: &[u32], warnings: &mut Vec<Warning>) -> Vec<Process> {
     out
 }
 
+/// The addresses of this machine's interfaces (loopback included), in a stable order.
+fn addresses() -> Vec<String> {
+    let Ok(networks) = sysinfo::Networks::new_with_refreshed_list() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = networks
+        .values()
+        .flat_map(|n| n.ip_networks().iter().map(|ip| ip.addr.to_string()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 pub fn host() -> Host {
     Host {
         hostname: System::host_name().unwrap_or_default(),
@@ -95,6 +109,7 @@ pub fn host() -> Host {
         user: std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_default(),
+        addresses: addresses(),
         scanned_by: Some(std::process::id()),
         scanned_by_parent: sysinfo::get_current_pid()
             .ok()

@@ -227,6 +227,7 @@ fn finding_card(out: &mut String, n: usize, f: &Finding) {
             let (class, tag) = match e.source {
                 EvidenceSource::Text => ("tag-text", "text"),
                 EvidenceSource::Scan | EvidenceSource::Absence => ("tag-scan", "scan"),
+                EvidenceSource::NotSeen => ("tag-scan", "not seen"),
             };
             let _ = writeln!(
                 out,
@@ -489,8 +490,13 @@ fn mail_fields(out: &mut String, r: &Report) {
     if let Some(ssl) = &s.ssl {
         rows.push(("SSL", yes_no(ssl.value).to_owned()));
     }
+    for v in &s.servers {
+        rows.push((
+            "Server",
+            format!("{}{}", v.value, place_words(v.this_machine)),
+        ));
+    }
     for (label, list) in [
-        ("Server", &s.servers),
         ("Account", &s.accounts),
         ("Server response", &s.responses),
         ("Address", &s.addresses),
@@ -813,6 +819,15 @@ fn extras(out: &mut String, snap: &Snapshot, ports: &BTreeSet<u16>) {
     }
 }
 
+/// " (this machine)" / " (another machine)" after a server's name, when that is known.
+pub(crate) fn place_words(this_machine: Option<bool>) -> &'static str {
+    match this_machine {
+        Some(true) => " (this machine)",
+        Some(false) => " (another machine)",
+        None => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,13 +843,14 @@ mod tests {
             schema: "portsleuth.snapshot/1".into(),
             taken_at: "2026-01-02T03:04:05Z".into(),
             host: Host {
-                hostname: "WKS-01".into(),
+                hostname: "MAIL".into(),
                 os: "Windows".into(),
                 os_version: "10.0.19045".into(),
                 elevated: true,
                 user: "ann".into(),
                 scanned_by: None,
                 scanned_by_parent: None,
+                addresses: Vec::new(),
             },
             sockets: vec![Socket {
                 transport: Transport::Tcp,
@@ -1076,7 +1092,7 @@ mod tests {
             html.contains("Norton AntiVirus Auto-Protect"),
             "the service is in the scan excerpt"
         );
-        assert!(html.contains("<dt>Host name</dt><dd>WKS-01</dd>"));
+        assert!(html.contains("<dt>Host name</dt><dd>MAIL</dd>"));
         assert!(html.contains("<dt>Elevated (administrator/root)</dt><dd>yes</dd>"));
     }
 

@@ -536,8 +536,13 @@ impl Sensitive {
         for a in &s.accounts {
             self.add_account(&a.value);
         }
-        for v in s.servers.iter().chain(&s.addresses) {
-            self.add_host(&v.value);
+        for v in s
+            .servers
+            .iter()
+            .map(|v| &v.value)
+            .chain(s.addresses.iter().map(|v| &v.value))
+        {
+            self.add_host(v);
         }
         for p in &s.ports {
             if let Some(address) = &p.address {
@@ -700,8 +705,9 @@ impl Sensitive {
     fn collect_context(&mut self, r: &Report) {
         self.collect_introduced(&r.input.text);
         let s = &r.symptoms;
-        for v in s.responses.iter().chain(&s.accounts).chain(&s.servers) {
-            self.collect_introduced(&v.value);
+        let values = s.responses.iter().chain(&s.accounts).map(|v| &v.value);
+        for v in values.chain(s.servers.iter().map(|v| &v.value)) {
+            self.collect_introduced(v);
         }
         if let Some(snap) = &r.snapshot {
             for p in &snap.processes {
@@ -935,6 +941,7 @@ mod tests {
                 user: "ACME\\annsmith".into(),
                 scanned_by: None,
                 scanned_by_parent: None,
+                addresses: Vec::new(),
             },
             sockets: vec![
                 socket("0.0.0.0", 110, None, "LISTEN", 1234),

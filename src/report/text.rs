@@ -100,10 +100,10 @@ fn finding(out: &mut String, i: usize, f: &Finding) {
         let _ = writeln!(out, "   Why:");
     }
     for e in &f.evidence {
-        let tag = if e.source == EvidenceSource::Text {
-            "[text] "
-        } else {
-            "[scan] "
+        let tag = match e.source {
+            EvidenceSource::Text => "[text] ",
+            EvidenceSource::Scan | EvidenceSource::Absence => "[scan] ",
+            EvidenceSource::NotSeen => "[not seen] ",
         };
         item(out, "   - ", &format!("{tag}{}", e.says));
     }
@@ -167,7 +167,12 @@ fn read_from_text(out: &mut String, r: &Report) {
         let _ = writeln!(out, "  SSL: {}", if ssl.value { "yes" } else { "no" });
     }
     for v in &s.servers {
-        let _ = writeln!(out, "  server: {}", v.value);
+        let _ = writeln!(
+            out,
+            "  server: {}{}",
+            v.value,
+            super::html::place_words(v.this_machine)
+        );
     }
     for v in &s.accounts {
         let _ = writeln!(out, "  account: {}", v.value);

@@ -4,7 +4,7 @@
 //! from one case to another.
 
 use super::Knowledge;
-use crate::engine::diagnose::{diagnose, Diagnosis};
+use crate::engine::diagnose::{diagnose, place_servers, Diagnosis};
 use crate::engine::fixing::ActionRecord;
 use crate::engine::reader::Symptoms;
 use crate::engine::snapshot::Snapshot;
@@ -59,6 +59,9 @@ impl Case {
     /// actions taken stay: they are the story of this case.
     pub fn diagnose(&mut self, knowledge: &Knowledge, snapshot: Option<Snapshot>) {
         self.snapshot = snapshot;
+        // A scan is evidence about the machine it was taken on: the servers the text names
+        // are placed against that machine before anything is concluded from it.
+        place_servers(&mut self.symptoms, self.snapshot.as_ref().map(|s| &s.host));
         self.diagnosis = diagnose(
             knowledge.kb(),
             &self.text,

@@ -30,6 +30,7 @@ impl FakeMachine {
                 user: "root".into(),
                 scanned_by: None,
                 scanned_by_parent: None,
+                addresses: Vec::new(),
             },
             socket_source: "fake".into(),
             sockets: vec![Socket {

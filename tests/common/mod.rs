@@ -147,9 +147,20 @@ pub fn is_root() -> bool {
         == Some(0)
 }
 
-/// The seed scenario's Outlook Express dialog, naming `port`.
+/// The seed scenario's Outlook Express dialog, naming `port` on this machine: the tests that
+/// use it play the server's technician, on the server.
 pub fn seed_dialog(port: u16) -> String {
+    seed_dialog_for(&this_host(), port)
+}
+
+/// The seed dialog naming `server` and `port`.
+pub fn seed_dialog_for(server: &str, port: u16) -> String {
     format!(
-        "There was a problem logging onto your mail server. Your Password was\r\nrejected. Account: 'alias on EXCH01', Server: 'exch01', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port {port}, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92\r\n"
+        "There was a problem logging onto your mail server. Your Password was\r\nrejected. Account: 'alias on {server}', Server: '{server}', Protocol: POP3, Server Response: '-ERR Logon failure: unknown user name or bad password.', Port {port}, Secure(SSL): No, Server Error: 0x800CCC90, Error Number: 0x800CCC92\r\n"
     )
+}
+
+/// This machine's host name, as a scan reports it.
+pub fn this_host() -> String {
+    sysinfo::System::host_name().unwrap_or_else(|_| "localhost".into())
 }

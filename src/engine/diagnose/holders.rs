@@ -1,8 +1,37 @@
 //! What holds a port on the scanned machine, tested against a rule's holder matchers and said
 //! in words (with http.sys traced to the program it holds the port for).
 
-use super::{CheckHit, Ctx, PortHolder};
-use crate::engine::kb::{strip_exe, HolderMatcher};
+use super::{CheckHit, Ctx, PortHolder, Unseen};
+use crate::engine::kb::{strip_exe, HolderMatcher, Program};
+
+/// Program kinds whose members are the servers that should hold their ports.
+const SERVER_KINDS: [&str; 5] = [
+    "mail_server",
+    "web_server",
+    "database",
+    "directory_server",
+    "dev_server",
+];
+
+/// Runtimes that run whatever server they are given: their name says nothing.
+fn is_interpreter(exe: &str) -> bool {
+    let stem = strip_exe(exe).to_ascii_lowercase();
+    [
+        "java", "javaw", "node", "dotnet", "perl", "ruby", "php", "php-cgi", "pythonw", "python",
+    ]
+    .iter()
+    .any(|i| {
+        stem == *i
+            || (stem.starts_with(i)
+                && stem[i.len()..]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.'))
+    })
+}
+
+/// Program kinds that sit between a client and its server, and so can cause a client's error
+/// from the client's own machine.
+const INTERCEPTOR_KINDS: [&str; 3] = ["av_mail_proxy", "av_web_proxy", "port_forwarder"];
 use crate::engine::snapshot::{Holder, Process, Snapshot};
 
 impl<'a> Ctx<'a> {
@@ -13,22 +42,39 @@ impl<'a> Ctx<'a> {
         matcher: &HolderMatcher,
     ) -> Option<CheckHit<'s>> {
         for &port in &self.ports {
+            match self.unseen(port) {
+                Some(Unseen::Hidden) => continue,
+                Some(Unseen::Elsewhere) => {
+                    if let Some(hit) = self.local_interceptor(snapshot, matcher, port) {
+                        return Some(hit);
+                    }
+                    continue;
+                }
+                None => {}
+            }
             if !snapshot.covers(port) {
                 continue;
             }
             let holders = snapshot.holders(port);
             let hit = match matcher {
-                HolderMatcher::Nobody => holders
-                    .is_empty()
-                    .then_some(CheckHit { port, holder: None }),
+                HolderMatcher::Nobody => holders.is_empty().then_some(CheckHit {
+                    port,
+                    holder: None,
+                    local: false,
+                }),
                 HolderMatcher::Excluded => (holders.is_empty() && snapshot.in_excluded_range(port))
-                    .then_some(CheckHit { port, holder: None }),
+                    .then_some(CheckHit {
+                        port,
+                        holder: None,
+                        local: false,
+                    }),
                 _ => holders
                     .iter()
                     .find(|h| self.holder_is(h, matcher))
                     .map(|h| CheckHit {
                         port,
                         holder: Some(*h),
+                        local: false,
                     }),
             };
             if hit.is_some() {
@@ -36,6 +82,46 @@ impl<'a> Ctx<'a> {
             }
         }
         None
+    }
+
+    /// For a port on the server elsewhere: an interceptor of the kind `matcher` names running
+    /// on this machine (an antivirus mail scanner, a port forwarder), which sits between this
+    /// machine's client and the server. Other matchers say nothing here: they are about what
+    /// holds the port on the server.
+    fn local_interceptor<'s>(
+        &self,
+        snapshot: &'s Snapshot,
+        matcher: &HolderMatcher,
+        port: u16,
+    ) -> Option<CheckHit<'s>> {
+        let interceptor = |kind: &str| INTERCEPTOR_KINDS.contains(&kind);
+        let wanted = match matcher {
+            HolderMatcher::Kind(k) => interceptor(k),
+            HolderMatcher::Program(id) => self
+                .kb
+                .programs
+                .iter()
+                .any(|p| &p.id == id && interceptor(&p.kind)),
+            HolderMatcher::Forwarder => true,
+            _ => false,
+        };
+        if !wanted {
+            return None;
+        }
+        snapshot.sockets.iter().find_map(|socket| {
+            socket.pids.iter().find_map(|&pid| {
+                let process = snapshot.process(pid)?;
+                let holder = Holder {
+                    socket,
+                    process: Some(process),
+                };
+                self.holder_is(&holder, matcher).then_some(CheckHit {
+                    port,
+                    holder: Some(holder),
+                    local: true,
+                })
+            })
+        })
     }
 
     pub(super) fn holder_is(&self, h: &Holder<'_>, matcher: &HolderMatcher) -> bool {
@@ -51,6 +137,7 @@ impl<'a> Ctx<'a> {
                 .process
                 .is_some_and(|p| strip_exe(&p.exe_name).eq_ignore_ascii_case(name)),
             HolderMatcher::Forwarder => kind == Some("port_forwarder"),
+            HolderMatcher::Unexpected => self.unexpected(h, program),
             HolderMatcher::SameAsFailing => h.process.is_some_and(|p| {
                 let stem = strip_exe(&p.exe_name);
                 self.symptoms
@@ -59,6 +146,37 @@ impl<'a> Ctx<'a> {
                     .any(|f| strip_exe(&f.value).eq_ignore_ascii_case(stem))
             }),
         }
+    }
+
+    /// Whether the holder of a port is neither a server the catalogue expects on it nor a
+    /// known interceptor, while the catalogue does know who should hold the port. Generic
+    /// interpreters (java, python, node…) and http.sys run any server, so they are never
+    /// called unexpected.
+    fn unexpected(&self, h: &Holder<'_>, program: Option<&Program>) -> bool {
+        let Some(p) = h.process else {
+            return false;
+        };
+        // The port itself, and the standard ports of the protocols the text names (POP3 on a
+        // custom port 2110 still wants a mail server).
+        let mut ports = vec![h.socket.local_port];
+        for named in &self.symptoms.protocols {
+            if let Some(info) = self.kb.protocols.iter().find(|i| i.name == named.value) {
+                ports.extend(info.ports.iter().chain(&info.tls_ports));
+            }
+        }
+        let serves = |prog: &Program| {
+            SERVER_KINDS.contains(&prog.kind.as_str())
+                && prog.ports.iter().any(|p| ports.contains(p))
+        };
+        if p.pid == 4 || is_interpreter(&p.exe_name) {
+            return false;
+        }
+        if program
+            .is_some_and(|prog| serves(prog) || INTERCEPTOR_KINDS.contains(&prog.kind.as_str()))
+        {
+            return false;
+        }
+        self.kb.programs.iter().any(serves)
     }
 
     /// "nginx (PID 812)"; for http.sys also whom it holds the port for.

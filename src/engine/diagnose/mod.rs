@@ -9,11 +9,15 @@
 //!
 //! Pure: it never scans, never acts. Results are sorted and deterministic.
 
+mod decide;
 mod evidence;
 mod holders;
+mod place;
 mod plan;
 mod rule;
 mod unknown;
+
+pub use place::{locate_server, place_servers};
 
 use super::kb::{ActionKind, KnowledgeBase, PortSide, Reference};
 use super::model::{Category, Span};
@@ -31,6 +35,9 @@ pub enum EvidenceSource {
     Scan,
     /// Something the scan looked for and did not find.
     Absence,
+    /// Something that decides the case but that the scan could not see: a port on another
+    /// machine, or an owner hidden from an unelevated scan.
+    NotSeen,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +158,7 @@ pub fn diagnose(
         symptoms,
         snapshot,
         ports: symptoms.ports_to_check(),
+        elsewhere: snapshot.and(Ctx::server_elsewhere(symptoms)),
     };
     let mut diagnosis = Diagnosis {
         scanned: snapshot.is_some(),
@@ -175,6 +183,7 @@ pub fn diagnose(
     if diagnosis.findings.is_empty() {
         diagnosis.findings.push(ctx.unknown());
     }
+    ctx.lead_with_deciding_step(&mut diagnosis.findings);
     if let Some(snap) = snapshot {
         diagnosis.port_holders = ctx.port_holders(snap);
     }
@@ -215,12 +224,26 @@ pub(super) struct Ctx<'a> {
     pub(super) symptoms: &'a Symptoms,
     pub(super) snapshot: Option<&'a Snapshot>,
     pub(super) ports: Vec<u16>,
+    /// The server the text is about, when the snapshot is of another machine.
+    pub(super) elsewhere: Option<String>,
+}
+
+/// Why the scan cannot show what holds a port the text names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unseen {
+    /// The port is on the server the text names, and the scan is of another machine.
+    Elsewhere,
+    /// The port is held on the scanned machine by a process an unelevated scan cannot see.
+    Hidden,
 }
 
 /// A check that held on a port, with the holder it held for.
 pub(super) struct CheckHit<'s> {
     pub(super) port: u16,
     pub(super) holder: Option<Holder<'s>>,
+    /// The holder is an interceptor running on this machine, while the port the text names is
+    /// on the server elsewhere (the client half of KB Q298944).
+    pub(super) local: bool,
 }
 
 pub(super) fn round2(x: f64) -> f64 {

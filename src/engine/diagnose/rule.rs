@@ -12,6 +12,8 @@ use crate::engine::snapshot::{Process, Snapshot};
 enum ScanVerdict<'s> {
     /// The rule stands; this hit (if any) is the holder its actions aim at.
     Stands(Option<CheckHit<'s>>),
+    /// What decides the rule could not be seen (see [`super::Unseen`]); it stands on the text.
+    Undecided(Option<CheckHit<'s>>),
     RuledOut(RuledOut),
 }
 
@@ -26,6 +28,7 @@ impl Ctx<'_> {
             Some(snapshot) => {
                 match self.scan_checks(rule, snapshot, &mut evidence, &mut confidence) {
                     ScanVerdict::Stands(hit) => (Vec::new(), hit),
+                    ScanVerdict::Undecided(hit) => (self.unverified(rule), hit),
                     ScanVerdict::RuledOut(r) => return Outcome::RuledOut(r),
                 }
             }
@@ -126,8 +129,12 @@ impl Ctx<'_> {
                 } else {
                     "rules this out"
                 };
+                let scan = self
+                    .elsewhere
+                    .as_ref()
+                    .map_or("A scan".to_owned(), |server| format!("A scan of {server}"));
                 format!(
-                    "A scan would check whether {port} is {}: that {verdict}.",
+                    "{scan} would check whether {port} is {}: that {verdict}.",
                     check.holder.describe()
                 )
             })
@@ -150,8 +157,39 @@ impl Ctx<'_> {
             let Some(hit) = self.check_holder(snapshot, &check.holder) else {
                 continue;
             };
-            let says = self.fill(&check.why, &hit);
             let pid = hit.holder.and_then(|h| h.process).map(|p| p.pid);
+            if hit.local {
+                // An interceptor on this machine, in front of the server elsewhere.
+                let says = self.fill(
+                    &format!(
+                        "{{holder}} ({{product}}) runs on this machine: it can intercept the connection to {} on port {{port}} and answer for the server (the client half of KB Q298944).",
+                        self.elsewhere.as_deref().unwrap_or("the server")
+                    ),
+                    &hit,
+                );
+                match check.effect {
+                    Effect::Confirm => {
+                        let mut strength = check.confidence.min(0.8);
+                        evidence.push(scan_evidence(says, &hit, pid));
+                        if let Some(p) = hit.holder.and_then(|h| h.process) {
+                            let (said, weight) = self.identity(snapshot, p);
+                            strength = weight(strength);
+                            evidence.push(scan_evidence(said, &hit, pid));
+                        }
+                        confirmed = Some(confirmed.map_or(strength, |c| c.max(strength)));
+                        if acted_on.is_none() {
+                            acted_on = Some(hit);
+                        }
+                    }
+                    Effect::Refute => {
+                        *confidence -= 0.2;
+                        evidence.push(scan_evidence(says, &hit, pid));
+                    }
+                    Effect::Adjust => {}
+                }
+                continue;
+            }
+            let says = self.fill(&check.why, &hit);
             match check.effect {
                 Effect::Refute => {
                     return ScanVerdict::RuledOut(RuledOut {
@@ -184,8 +222,20 @@ impl Ctx<'_> {
                 }
             }
         }
+        let unseen: Vec<(u16, super::Unseen)> = self
+            .ports
+            .iter()
+            .filter_map(|&p| self.unseen(p).map(|u| (p, u)))
+            .collect();
+        let undecided = confirmed.is_none() && !rule.checks.is_empty() && !unseen.is_empty();
+        if undecided {
+            for (port, why) in unseen {
+                evidence.push(self.not_seen_evidence(snapshot, port, why));
+            }
+        }
         match confirmed {
             Some(c) => *confidence = confidence.max(c),
+            None if undecided => return ScanVerdict::Undecided(acted_on),
             None if rule.needs_scan => return ScanVerdict::RuledOut(self.not_seen(rule)),
             None => {}
         }
@@ -243,6 +293,29 @@ impl Ctx<'_> {
                 ),
                 |c| c,
             )
+        }
+    }
+
+    /// What the scan could not see of `port`, and that it decides the rule.
+    fn not_seen_evidence(&self, snapshot: &Snapshot, port: u16, why: super::Unseen) -> Evidence {
+        let says = match why {
+            super::Unseen::Elsewhere => format!(
+                "The scan is of {}, not of {}: what holds port {port} on {} decides this, and this machine cannot show it.",
+                snapshot.host.hostname,
+                self.elsewhere.as_deref().unwrap_or("the server"),
+                self.elsewhere.as_deref().unwrap_or("the server"),
+            ),
+            super::Unseen::Hidden => format!(
+                "Port {port} is held on {} by a process PortSleuth cannot see without elevation: who it is decides this.",
+                snapshot.host.hostname
+            ),
+        };
+        Evidence {
+            source: EvidenceSource::NotSeen,
+            says,
+            span: None,
+            port: Some(port),
+            pid: None,
         }
     }
 

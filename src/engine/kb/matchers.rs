@@ -238,7 +238,7 @@ pub fn parse_symptom_matcher_in(
 }
 
 /// Parses `any`, `none`, `kind:av_mail_proxy`, `!kind:mail_server`, `program:ID`, `name:EXE`,
-/// `self`, `forwarder`, `excluded`.
+/// `self`, `forwarder`, `excluded`, `unexpected`.
 pub fn parse_holder_matcher(s: &str) -> Result<HolderMatcher, String> {
     Ok(match s {
         "any" => HolderMatcher::Any,
@@ -246,6 +246,7 @@ pub fn parse_holder_matcher(s: &str) -> Result<HolderMatcher, String> {
         "self" => HolderMatcher::SameAsFailing,
         "forwarder" => HolderMatcher::Forwarder,
         "excluded" => HolderMatcher::Excluded,
+        "unexpected" => HolderMatcher::Unexpected,
         _ => {
             let (kind, value) = s
                 .split_once(':')
@@ -263,7 +264,7 @@ pub fn parse_holder_matcher(s: &str) -> Result<HolderMatcher, String> {
                 }
                 "program" => HolderMatcher::Program(value.to_owned()),
                 "name" => HolderMatcher::Name(strip_exe(value).to_lowercase()),
-                _ => return Err(format!("unknown holder test '{s}' (known: any, none, kind:K, !kind:K, program:ID, name:EXE, self, forwarder, excluded)")),
+                _ => return Err(format!("unknown holder test '{s}' (known: any, none, kind:K, !kind:K, program:ID, name:EXE, self, forwarder, excluded, unexpected)")),
             }
         }
     })

@@ -211,6 +211,9 @@ pub enum HolderMatcher {
     SameAsFailing,
     Forwarder,
     Excluded,
+    /// A program that neither serves the port (the catalogue's servers that should hold it)
+    /// nor is a known interceptor: Skype or nginx on the POP3 port.
+    Unexpected,
 }
 
 impl HolderMatcher {
@@ -239,6 +242,10 @@ impl HolderMatcher {
             }
             HolderMatcher::Forwarder => "held by a port forwarder (Docker, WSL)".into(),
             HolderMatcher::Excluded => "inside a Windows excluded port range".into(),
+            HolderMatcher::Unexpected => {
+                "held by an unexpected program (neither a server for it nor a known interceptor)"
+                    .into()
+            }
         }
     }
 }

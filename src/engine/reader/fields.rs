@@ -6,7 +6,7 @@ use super::patterns::{
     capped, ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, PORT_LIST, PORT_WORD, PROTOCOL_FIELD,
     REPLY_LINE, RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
 };
-use super::symptoms::{EventMention, Found, PortMention};
+use super::symptoms::{EventMention, Found, PortMention, ServerMention};
 use super::{PhraseTarget, Reader};
 use crate::engine::kb::{fold_space, PortSide};
 use crate::engine::model::Span;
@@ -311,12 +311,20 @@ impl Reader {
         for caps in SERVER.captures_iter(text) {
             if let Some(m) = caps.get(1).filter(|m| m.len() <= 255) {
                 let span = c.span(m.start(), m.end());
-                push_found(
-                    &mut c.symptoms.servers,
-                    m.as_str().trim().to_owned(),
-                    span,
-                    &mut c.cut,
-                );
+                let value = m.as_str().trim();
+                let servers = &mut c.symptoms.servers;
+                if let Some(known) = servers.iter_mut().find(|s| s.value == value) {
+                    known.count = known.count.saturating_add(1);
+                } else if servers.len() < super::patterns::MAX_ITEMS {
+                    servers.push(ServerMention {
+                        value: value.to_owned(),
+                        span,
+                        count: 1,
+                        this_machine: None,
+                    });
+                } else {
+                    c.cut = true;
+                }
             }
         }
         let mut responses: Vec<(usize, usize, String)> = Vec::new();

@@ -19,7 +19,7 @@ mod regions;
 mod symptoms;
 
 pub use symptoms::{
-    CodeKind, ConditionHit, DecodedCode, EventMention, Found, PortMention, Symptoms,
+    CodeKind, ConditionHit, DecodedCode, EventMention, Found, PortMention, ServerMention, Symptoms,
 };
 
 use super::kb::{strip_exe, KnowledgeBase, SymptomMatcher};

@@ -12,6 +12,20 @@ pub struct Found<T> {
     pub count: u32,
 }
 
+/// A server the text names (`exch01`, `mail.example.com`, `127.0.0.1`), and whether it is the
+/// machine that was scanned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerMention {
+    pub value: String,
+    pub span: Span,
+    pub count: u32,
+    /// `true`: the scanned machine itself (its name, one of its addresses, loopback or a local
+    /// proxy alias); `false`: another machine; `null`: PortSleuth cannot tell (no scan, or a
+    /// name it cannot place).
+    #[serde(default)]
+    pub this_machine: Option<bool>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PortMention {
     pub port: u16,
@@ -107,7 +121,7 @@ pub struct Symptoms {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ssl: Option<Found<bool>>,
     pub accounts: Vec<Found<String>>,
-    pub servers: Vec<Found<String>>,
+    pub servers: Vec<ServerMention>,
     pub responses: Vec<Found<String>>,
     pub codes: Vec<DecodedCode>,
     pub events: Vec<EventMention>,

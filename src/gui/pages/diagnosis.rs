@@ -107,6 +107,7 @@ fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
                         EvidenceSource::Text => ("TEXT", style::accent(ui)),
                         EvidenceSource::Scan => ("SCAN", style::good(ui)),
                         EvidenceSource::Absence => ("NOT FOUND", style::warn(ui)),
+                        EvidenceSource::NotSeen => ("NOT SEEN", style::warn(ui)),
                     };
                     style::tag(ui, tag, colour);
                     ui.add(egui::Label::new(&e.says).wrap());
