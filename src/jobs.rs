@@ -103,6 +103,18 @@ impl<T: Send + 'static, P: Send + 'static> Job<T, P> {
         }
     }
 
+    /// Waits at most `timeout` for the result: `Pending` when it has not come by then (the
+    /// worker goes on; its answer is dropped). For work bounded by a deadline, such as a
+    /// name lookup that getaddrinfo cannot cancel.
+    pub fn wait_timeout(&mut self, timeout: std::time::Duration) -> Poll<T> {
+        self.drain_progress();
+        match self.result_rx.recv_timeout(timeout) {
+            Ok(v) => Poll::Ready(v),
+            Err(mpsc::RecvTimeoutError::Timeout) => Poll::Pending,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Poll::Lost,
+        }
+    }
+
     /// The latest progress the worker reported.
     pub fn progress(&self) -> Option<&P> {
         self.last.as_ref()

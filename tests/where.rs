@@ -134,6 +134,7 @@ fn a_program_with_no_business_on_the_mail_port_is_the_lead() {
 
 /// Unelevated, the owner of a root's listener is hidden: no cause wins on that basis, and the
 /// deciding step is to run elevated. Elevated, the same case names the proxy.
+#[cfg(target_os = "linux")]
 #[test]
 fn unelevated_the_hidden_owner_makes_elevation_the_deciding_step() {
     if !common::is_root() || Command::new("setpriv").arg("--version").output().is_err() {

@@ -21,8 +21,70 @@ pub struct DiagnoseArgs {
     /// Use a snapshot written by `portsleuth scan --format json` (or a JSON report) instead of scanning.
     #[arg(long, value_name = "F")]
     pub snapshot: Option<PathBuf>,
+    /// Also probe the servers and ports the text names, read-only (their greeting, TLS and
+    /// certificate; never a login), when they are not this machine.
+    #[arg(long, conflicts_with = "no_scan")]
+    pub probe: bool,
+    #[command(flatten)]
+    pub probing: ProbeOptions,
     #[command(flatten)]
     pub out: ReportOutput,
+}
+
+/// How probes are made: `--resolve HOST=ADDR` and the time budget.
+#[derive(Args, Debug, Clone)]
+pub struct ProbeOptions {
+    /// Probe HOST at ADDR instead of looking its name up (as curl's --resolve); may be repeated.
+    #[arg(long, value_name = "HOST=ADDR", value_parser = parse_resolve_arg)]
+    pub resolve: Vec<(String, std::net::IpAddr)>,
+    /// The probes' time budget in seconds, name lookup included (all probes run at once).
+    #[arg(long, value_name = "S", default_value_t = 5.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+}
+
+impl ProbeOptions {
+    pub fn settings(&self) -> crate::session::probing::ProbeSettings {
+        crate::session::probing::ProbeSettings {
+            resolve: self.resolve.clone(),
+            timeout: std::time::Duration::from_secs_f64(self.timeout),
+        }
+    }
+}
+
+fn parse_resolve_arg(s: &str) -> Result<(String, std::net::IpAddr), String> {
+    crate::platform::probe::parse_resolve(s)
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.1..=60.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a time from 0.1 to 60 seconds")),
+    }
+}
+
+/// `portsleuth probe HOST:PORT`.
+#[derive(Args, Debug)]
+pub struct ProbeArgs {
+    /// The server and port: `exch01:110`, `192.0.2.10:995`, `[2001:db8::1]:143`.
+    #[arg(value_name = "HOST:PORT")]
+    pub target: String,
+    /// The dialogue to hold: by default picked by port, or by what the server says first.
+    #[arg(long, value_name = "P", default_value = "auto", value_parser = parse_protocol)]
+    pub protocol: crate::platform::probe::ProbeProtocol,
+    #[command(flatten)]
+    pub probing: ProbeOptions,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "F")]
+    pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_protocol(s: &str) -> Result<crate::platform::probe::ProbeProtocol, String> {
+    s.parse()
 }
 
 #[cfg(feature = "gui")]

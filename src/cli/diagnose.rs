@@ -36,6 +36,19 @@ pub fn run(kb_dirs: &[PathBuf], args: DiagnoseArgs) -> Result<Exit, SessionError
         let ports = case.symptoms.ports_to_check();
         Some(super::scan::scan_with_progress(ScanOptions { ports })?)
     };
+    if args.probe {
+        // Probes go only to servers that are not the scanned machine: place them first.
+        crate::engine::diagnose::place_servers(
+            &mut case.symptoms,
+            snapshot.as_ref().map(|s| &s.host),
+        );
+        let requests =
+            crate::session::probing::requests_for(&case.symptoms, &args.probing.settings());
+        if requests.is_empty() {
+            eprintln!("portsleuth: --probe: the text names no server elsewhere and port to probe");
+        }
+        case.probes = crate::session::probing::run(&requests, |_| {});
+    }
     if snapshot.is_some() {
         case.diagnose(&knowledge, snapshot);
     }

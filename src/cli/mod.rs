@@ -7,6 +7,7 @@ mod diagnose;
 mod fix;
 mod kb;
 mod output;
+mod probe;
 mod scan;
 
 pub use args::*;
@@ -40,6 +41,9 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// List listening sockets with the processes, services and products behind them.
     Scan(ScanArgs),
+    /// Look at a server's port from here, read-only: name lookup, connection, greeting, TLS
+    /// and certificate, and the program that answered. Never sends a login.
+    Probe(ProbeArgs),
     /// Carry out one action from a diagnosis: re-checked, confirmed, verified by a re-scan.
     Fix(FixArgs),
     /// Render a saved JSON report as HTML, Markdown, text or JSON.
@@ -98,6 +102,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Diagnose(args)) => diagnose::run(&cli.kb, args)?,
         Some(Command::Scan(args)) => scan::run(args)?,
+        Some(Command::Probe(args)) => probe::run(args)?,
         Some(Command::Fix(args)) => fix::run(&cli.kb, args)?,
         Some(Command::Report {
             action: ReportCommand::Render { report, out },

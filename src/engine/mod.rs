@@ -10,6 +10,7 @@ pub mod diagnose;
 pub mod fixing;
 pub mod kb;
 pub mod model;
+pub mod probe;
 pub mod reader;
 pub mod safety;
 pub mod snapshot;

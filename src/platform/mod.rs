@@ -10,6 +10,7 @@
 //! unreadable process: what could not be seen becomes a warning in the snapshot.
 
 pub mod parse;
+pub mod probe;
 pub mod runner;
 
 #[cfg(target_os = "linux")]

@@ -228,6 +228,7 @@ fn finding_card(out: &mut String, n: usize, f: &Finding) {
                 EvidenceSource::Text => ("tag-text", "text"),
                 EvidenceSource::Scan | EvidenceSource::Absence => ("tag-scan", "scan"),
                 EvidenceSource::NotSeen => ("tag-scan", "not seen"),
+                EvidenceSource::Probe => ("tag-scan", "probe"),
             };
             let _ = writeln!(
                 out,

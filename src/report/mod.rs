@@ -11,6 +11,7 @@
 
 pub mod html;
 pub mod markdown;
+pub mod probes;
 pub mod redact;
 pub mod rows;
 pub mod scan_text;

@@ -6,6 +6,33 @@ use super::Report;
 use crate::engine::diagnose::{EvidenceSource, Finding};
 use std::fmt::Write as _;
 
+/// Which servers the text names are other machines, and what probes of them showed.
+fn servers_and_probes(out: &mut String, r: &Report) {
+    for s in r
+        .symptoms
+        .servers
+        .iter()
+        .filter(|s| s.this_machine == Some(false))
+    {
+        item(
+            out,
+            "",
+            &format!(
+                "The server {} is another machine: this scan shows this machine's ports only.",
+                s.value
+            ),
+        );
+    }
+    if !r.diagnosis.probes.is_empty() {
+        let _ = writeln!(out, "Probed from here (read-only):");
+        for p in &r.diagnosis.probes {
+            for (i, line) in super::probes::describe(p).iter().enumerate() {
+                item(out, if i == 0 { "  - " } else { "    " }, line);
+            }
+        }
+    }
+}
+
 /// Plain text for a terminal or an e-mail: the answer first, then why, then what was read.
 pub fn render_text(r: &Report) -> String {
     let mut out = String::new();
@@ -42,6 +69,7 @@ pub fn render_text(r: &Report) -> String {
             "No scan: conclusions rest on the text alone."
         }
     );
+    servers_and_probes(&mut out, r);
     out.push('\n');
     for (i, f) in d.findings.iter().enumerate() {
         finding(&mut out, i, f);
@@ -104,6 +132,7 @@ fn finding(out: &mut String, i: usize, f: &Finding) {
             EvidenceSource::Text => "[text] ",
             EvidenceSource::Scan | EvidenceSource::Absence => "[scan] ",
             EvidenceSource::NotSeen => "[not seen] ",
+            EvidenceSource::Probe => "[probe] ",
         };
         item(out, "   - ", &format!("{tag}{}", e.says));
     }

@@ -4,8 +4,9 @@
 //! from one case to another.
 
 use super::Knowledge;
-use crate::engine::diagnose::{diagnose, place_servers, Diagnosis};
+use crate::engine::diagnose::{diagnose, diagnose_with_probes, place_servers, Diagnosis};
 use crate::engine::fixing::ActionRecord;
+use crate::engine::probe::Probe;
 use crate::engine::reader::Symptoms;
 use crate::engine::snapshot::Snapshot;
 use crate::report::Report;
@@ -20,6 +21,8 @@ pub struct Case {
     pub symptoms: Symptoms,
     /// The latest snapshot of the machine the error is about, if one was taken or loaded.
     pub snapshot: Option<Snapshot>,
+    /// Read-only probes of the servers the text names (`diagnose --probe`).
+    pub probes: Vec<Probe>,
     pub diagnosis: Diagnosis,
     /// Every action previewed, refused, cancelled or done on this case, in order.
     pub actions_taken: Vec<ActionRecord>,
@@ -36,6 +39,7 @@ impl Case {
             note,
             symptoms,
             snapshot: None,
+            probes: Vec::new(),
             diagnosis,
             actions_taken: Vec::new(),
         }
@@ -62,11 +66,12 @@ impl Case {
         // A scan is evidence about the machine it was taken on: the servers the text names
         // are placed against that machine before anything is concluded from it.
         place_servers(&mut self.symptoms, self.snapshot.as_ref().map(|s| &s.host));
-        self.diagnosis = diagnose(
+        self.diagnosis = diagnose_with_probes(
             knowledge.kb(),
             &self.text,
             &self.symptoms,
             self.snapshot.as_ref(),
+            &self.probes,
         );
     }
 

@@ -22,6 +22,7 @@ impl Ctx<'_> {
             | SymptomMatcher::Ssl(_)
             | SymptomMatcher::PortRange(..)
             | SymptomMatcher::Platform(_) => self.place_evidence(m),
+            SymptomMatcher::Probe(fact) => self.probe_evidence(*fact),
             _ => self.word_evidence(m),
         }
     }

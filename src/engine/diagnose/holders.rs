@@ -40,9 +40,21 @@ impl<'a> Ctx<'a> {
         &self,
         snapshot: &'s Snapshot,
         matcher: &HolderMatcher,
-    ) -> Option<CheckHit<'s>> {
+    ) -> Option<CheckHit<'s>>
+    where
+        'a: 's,
+    {
         for &port in &self.ports {
-            match self.unseen(port) {
+            let unseen = self.unseen(port);
+            if unseen.is_some() {
+                if let Some(probe) = self.probe_for(port) {
+                    match self.probe_hit(probe, matcher, port) {
+                        Some(hit) => return Some(hit),
+                        None => continue,
+                    }
+                }
+            }
+            match unseen {
                 Some(Unseen::Hidden) => continue,
                 Some(Unseen::Elsewhere) => {
                     if let Some(hit) = self.local_interceptor(snapshot, matcher, port) {
@@ -61,12 +73,14 @@ impl<'a> Ctx<'a> {
                     port,
                     holder: None,
                     local: false,
+                    probe: None,
                 }),
                 HolderMatcher::Excluded => (holders.is_empty() && snapshot.in_excluded_range(port))
                     .then_some(CheckHit {
                         port,
                         holder: None,
                         local: false,
+                        probe: None,
                     }),
                 _ => holders
                     .iter()
@@ -75,6 +89,7 @@ impl<'a> Ctx<'a> {
                         port,
                         holder: Some(*h),
                         local: false,
+                        probe: None,
                     }),
             };
             if hit.is_some() {
@@ -119,6 +134,7 @@ impl<'a> Ctx<'a> {
                     port,
                     holder: Some(holder),
                     local: true,
+                    probe: None,
                 })
             })
         })
@@ -226,6 +242,22 @@ impl<'a> Ctx<'a> {
     }
 
     pub(super) fn fill(&self, template: &str, hit: &CheckHit<'_>) -> String {
+        if let Some(probe) = hit.probe {
+            let product = probe.identified.as_ref().map_or(
+                "not a program PortSleuth recognises by its greeting".to_owned(),
+                |i| i.product.clone(),
+            );
+            let kind = probe
+                .identified
+                .as_ref()
+                .map_or("unknown".to_owned(), |i| i.kind.replace('_', " "));
+            return template
+                .replace("{port}", &hit.port.to_string())
+                .replace("{holder}", &Self::probe_words(probe))
+                .replace("{product}", &product)
+                .replace("{service}", "no service seen")
+                .replace("{kind}", &kind);
+        }
         let process = hit.holder.and_then(|h| h.process);
         let holder = match (hit.holder, process) {
             (_, Some(p)) => self.holder_words(p, hit.port),

@@ -14,6 +14,7 @@ mod evidence;
 mod holders;
 mod place;
 mod plan;
+mod probed;
 mod rule;
 mod unknown;
 
@@ -21,6 +22,7 @@ pub use place::{locate_server, place_servers};
 
 use super::kb::{ActionKind, KnowledgeBase, PortSide, Reference};
 use super::model::{Category, Span};
+use super::probe::Probe;
 use super::reader::Symptoms;
 use super::snapshot::{Holder, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,8 @@ pub enum EvidenceSource {
     /// Something that decides the case but that the scan could not see: a port on another
     /// machine, or an owner hidden from an unelevated scan.
     NotSeen,
+    /// What a read-only probe of the server showed from here.
+    Probe,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +147,9 @@ pub struct Diagnosis {
     pub ruled_out: Vec<RuledOut>,
     /// The ports the text names and what holds them (empty without a scan).
     pub port_holders: Vec<PortHolder>,
+    /// Read-only probes of the servers the text names, as they were made from here.
+    #[serde(default)]
+    pub probes: Vec<Probe>,
 }
 
 /// Diagnoses `symptoms` read from `text`, with an optional snapshot of the machine.
@@ -152,7 +159,20 @@ pub fn diagnose(
     symptoms: &Symptoms,
     snapshot: Option<&Snapshot>,
 ) -> Diagnosis {
+    diagnose_with_probes(kb, text, symptoms, snapshot, &[])
+}
+
+/// Like [`diagnose`], with what read-only probes of the servers the text names showed: they
+/// stand in for the scan on a server that is another machine.
+pub fn diagnose_with_probes(
+    kb: &KnowledgeBase,
+    text: &str,
+    symptoms: &Symptoms,
+    snapshot: Option<&Snapshot>,
+    probes: &[Probe],
+) -> Diagnosis {
     let ctx = Ctx {
+        probes,
         kb,
         text,
         symptoms,
@@ -162,6 +182,7 @@ pub fn diagnose(
     };
     let mut diagnosis = Diagnosis {
         scanned: snapshot.is_some(),
+        probes: probes.to_vec(),
         ..Diagnosis::default()
     };
     for rule in &kb.rules {
@@ -226,6 +247,7 @@ pub(super) struct Ctx<'a> {
     pub(super) ports: Vec<u16>,
     /// The server the text is about, when the snapshot is of another machine.
     pub(super) elsewhere: Option<String>,
+    pub(super) probes: &'a [Probe],
 }
 
 /// Why the scan cannot show what holds a port the text names.
@@ -244,6 +266,8 @@ pub(super) struct CheckHit<'s> {
     /// The holder is an interceptor running on this machine, while the port the text names is
     /// on the server elsewhere (the client half of KB Q298944).
     pub(super) local: bool,
+    /// What a probe of the server found on the port, when that is what the check held for.
+    pub(super) probe: Option<&'s Probe>,
 }
 
 pub(super) fn round2(x: f64) -> f64 {

@@ -17,7 +17,7 @@ enum ScanVerdict<'s> {
     RuledOut(RuledOut),
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     pub(super) fn try_rule(&self, rule: &Rule) -> Outcome {
         let Some(mut evidence) = self.text_evidence(rule) else {
             return Outcome::NotApplicable;
@@ -150,7 +150,10 @@ impl Ctx<'_> {
         snapshot: &'s Snapshot,
         evidence: &mut Vec<Evidence>,
         confidence: &mut f64,
-    ) -> ScanVerdict<'s> {
+    ) -> ScanVerdict<'s>
+    where
+        'a: 's,
+    {
         let mut confirmed: Option<f64> = None;
         let mut acted_on: Option<CheckHit<'s>> = None;
         for check in &rule.checks {
@@ -189,7 +192,18 @@ impl Ctx<'_> {
                 }
                 continue;
             }
-            let says = self.fill(&check.why, &hit);
+            let says = match hit.probe {
+                // "Nothing on this machine listens…" is said of a scan; a refused probe is
+                // said of the server.
+                Some(probe) if check.holder == crate::engine::kb::HolderMatcher::Nobody => {
+                    format!(
+                        "{}: nothing listens on port {} there.",
+                        Self::probe_words(probe),
+                        hit.port
+                    )
+                }
+                _ => self.fill(&check.why, &hit),
+            };
             match check.effect {
                 Effect::Refute => {
                     return ScanVerdict::RuledOut(RuledOut {
@@ -225,6 +239,7 @@ impl Ctx<'_> {
         let unseen: Vec<(u16, super::Unseen)> = self
             .ports
             .iter()
+            .filter(|&&p| self.probe_for(p).is_none())
             .filter_map(|&p| self.unseen(p).map(|u| (p, u)))
             .collect();
         let undecided = confirmed.is_none() && !rule.checks.is_empty() && !unseen.is_empty();
@@ -376,7 +391,9 @@ fn identity_words(program: &Program) -> Vec<String> {
 
 /// A check's finding on the scan: a holder seen, or a port seen free.
 fn scan_evidence(says: String, hit: &CheckHit<'_>, pid: Option<u32>) -> Evidence {
-    let source = if hit.holder.is_some() {
+    let source = if hit.probe.is_some() {
+        EvidenceSource::Probe
+    } else if hit.holder.is_some() {
         EvidenceSource::Scan
     } else {
         EvidenceSource::Absence

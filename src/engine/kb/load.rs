@@ -869,7 +869,10 @@ base = 0.5
             for entry in std::fs::read_dir(dir).expect("assets folder") {
                 let path = entry.expect("entry").path();
                 if path.is_dir() {
-                    walk(&path, out);
+                    // The probe's banner catalogue is read by platform::probe, not here.
+                    if !path.ends_with("probe") {
+                        walk(&path, out);
+                    }
                 } else if path.extension().is_some_and(|e| e == "toml" || e == "tsv") {
                     // Built-in names use `/` on every OS (Windows paths join with `\`).
                     let relative = path

@@ -1,7 +1,7 @@
 //! The little languages of rules: symptom matchers (`condition:addr_in_use`, `winsock:10048`,
 //! `response:/-ERR .*/`) and holder matchers (`kind:av_mail_proxy`, `none`, `self`).
 
-use super::{strip_exe, ConditionContext, HolderMatcher, PortSide, SymptomMatcher};
+use super::{strip_exe, ConditionContext, HolderMatcher, PortSide, ProbeFact, SymptomMatcher};
 use crate::engine::model::{Condition, Operation, Speaker, PROGRAM_KINDS};
 use regex_automata::meta::Regex;
 use std::collections::HashMap;
@@ -229,9 +229,19 @@ pub fn parse_symptom_matcher_in(
         "text" => SymptomMatcher::Text(regex_arg(kind, value, cache)?),
         "program" => SymptomMatcher::Program(strip_exe(value).to_lowercase()),
         "smtp" => SymptomMatcher::Smtp(u16::try_from(number(value)?).map_err(|_| format!("'{s}': not an SMTP code"))?),
+        "probe" => SymptomMatcher::Probe(
+            ProbeFact::ALL
+                .iter()
+                .find(|(_, name)| *name == value)
+                .map(|(fact, _)| *fact)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = ProbeFact::ALL.iter().map(|(_, n)| *n).collect();
+                    format!("'{s}': unknown probe fact '{value}' (known: {})", known.join(", "))
+                })?,
+        ),
         other => {
             return Err(format!(
-                "unknown matcher '{other}:' in '{s}' (known: condition, code, winsock, errno, event, protocol, port, side, ssl, response, text, program, smtp, platform)"
+                "unknown matcher '{other}:' in '{s}' (known: condition, code, winsock, errno, event, protocol, port, side, ssl, response, text, program, smtp, platform, probe)"
             ))
         }
     })

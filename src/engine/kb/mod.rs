@@ -183,6 +183,51 @@ pub enum SymptomMatcher {
     Platform(String),
     /// The text names a port in this range (`port:<1024`, `port:>=1024`).
     PortRange(u16, u16),
+    /// What a probe of the server the text names found (`probe:refused`, `probe:tls_implicit`).
+    Probe(ProbeFact),
+}
+
+/// A fact a read-only probe of the server can establish (`portsleuth diagnose --probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeFact {
+    /// The server refused the connection: nothing listens on the port.
+    Refused,
+    /// No answer at all within the time budget (a firewall that drops, a host that is down).
+    TimedOut,
+    /// No route to the host or its network.
+    Unreachable,
+    /// The name does not exist (NXDOMAIN).
+    DnsNotFound,
+    /// The name gave no usable answer (no address records, resolver failure, no reply).
+    DnsNoAnswer,
+    /// The port speaks TLS from the first byte.
+    TlsImplicit,
+    /// The plain-text dialogue offers an upgrade (STARTTLS / STLS).
+    Starttls,
+    /// The plain-text dialogue offers no TLS at all.
+    NoTls,
+    /// The port accepted the connection but said nothing a client expects.
+    Silent,
+    CertUntrusted,
+    CertExpired,
+    CertNameMismatch,
+}
+
+impl ProbeFact {
+    pub const ALL: [(ProbeFact, &'static str); 12] = [
+        (ProbeFact::Refused, "refused"),
+        (ProbeFact::TimedOut, "timed_out"),
+        (ProbeFact::Unreachable, "unreachable"),
+        (ProbeFact::DnsNotFound, "dns_not_found"),
+        (ProbeFact::DnsNoAnswer, "dns_no_answer"),
+        (ProbeFact::TlsImplicit, "tls_implicit"),
+        (ProbeFact::Starttls, "starttls"),
+        (ProbeFact::NoTls, "no_tls"),
+        (ProbeFact::Silent, "silent"),
+        (ProbeFact::CertUntrusted, "cert_untrusted"),
+        (ProbeFact::CertExpired, "cert_expired"),
+        (ProbeFact::CertNameMismatch, "cert_name_mismatch"),
+    ];
 }
 
 impl SymptomMatcher {

@@ -108,6 +108,7 @@ fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
                         EvidenceSource::Scan => ("SCAN", style::good(ui)),
                         EvidenceSource::Absence => ("NOT FOUND", style::warn(ui)),
                         EvidenceSource::NotSeen => ("NOT SEEN", style::warn(ui)),
+                        EvidenceSource::Probe => ("PROBE", style::good(ui)),
                     };
                     style::tag(ui, tag, colour);
                     ui.add(egui::Label::new(&e.says).wrap());
