@@ -701,7 +701,7 @@ SCAN_MS=$(median_ms 5 ps_ scan --format json)
 NETSTAT_MS=$(median_ms 5 wine_ netstat -ano)
 NETSTAT_OK=$(wine_ netstat -ano 2>/dev/null | grep -cE "^ *(TCP|UDP) " || true)
 note "portsleuth scan --format json under Wine: median ${SCAN_MS} ms; netstat -ano under Wine: median ${NETSTAT_MS} ms" \
-    "(it printed $NETSTAT_OK socket rows; Wine 8's netstat lists none); ratio $(python3 -c "print(f'{$SCAN_MS / max($NETSTAT_MS, 1):.2f}')") (5 runs each, same prefix, same run)"
+    "(it printed $NETSTAT_OK socket rows); ratio $(python3 -c "print(f'{$SCAN_MS / max($NETSTAT_MS, 1):.2f}')") (5 runs each, same prefix, same run)"
 if [ -e "$BIN/portsleuth-old.exe" ]; then
     OLD_MS=$(median_ms 5 wine_ "$BIN/portsleuth-old.exe" scan --format json)
     note "the tool-parsing scanner (before #15: sc queryex, tasklist /svc, reg query, whoami) under Wine:" \
