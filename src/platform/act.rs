@@ -1,5 +1,6 @@
-//! Acting on the machine: stopping a process, running a service manager or package manager
-//! command, opening a web page. The only code that changes anything; it is called after the
+//! Acting on the machine: stopping a process, stopping or disabling a service (on Windows through
+//! the Service Control Manager, elsewhere with the service manager's command), running an
+//! uninstaller or package manager, opening a web page. The only code that changes anything; it is called after the
 //! target was re-checked (`engine::fixing::check_target`) and confirmed.
 
 use super::runner::{self, RunError};
@@ -12,7 +13,7 @@ pub enum ActError {
     CannotOpen { pid: u32, reason: String },
     #[error("PID {pid} changed while it was being stopped; nothing was signalled")]
     Changed { pid: u32 },
-    #[error("stopping PID {pid} needs administrator rights: run the same command with sudo")]
+    #[error("stopping PID {pid} needs administrator rights: run the same command as administrator (Windows) or with sudo")]
     Denied { pid: u32 },
     #[error("cannot signal PID {pid}: {reason}")]
     Signal { pid: u32, reason: String },
@@ -33,13 +34,124 @@ pub enum Stopped {
     Forced,
 }
 
+/// What the target of a stop was when it was checked: the stop refuses a process that differs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expected {
+    /// Seconds since the Unix epoch, as the scan recorded it.
+    pub start_time: Option<u64>,
+    /// The executable's full path, as the scan recorded it.
+    pub exe: Option<String>,
+}
+
+/// One step of a fix: a program run with its arguments (no shell), or — on Windows — a call to
+/// the Service Control Manager or `CreateProcessW`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// A service or package manager's command (`systemctl stop -- x.service`).
+    Run(Vec<String>),
+    /// Windows: `ControlService(SERVICE_CONTROL_STOP)`, then wait for `SERVICE_STOPPED`.
+    StopService(String),
+    /// Windows: `ChangeServiceConfigW` with the start type `disabled`.
+    DisableService(String),
+    /// An uninstaller from its argument vector: on Windows started with `CreateProcessW`, the
+    /// program taken by full path (or `msiexec.exe` from System32), never through `cmd /C`.
+    Uninstaller(Vec<String>),
+}
+
+/// How long a service gets to reach the stopped state.
+pub const SERVICE_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long PortSleuth waits for an uninstaller before it re-scans (interactive ones may ask).
+pub const UNINSTALLER_WAIT: Duration = Duration::from_secs(30 * 60);
+
+impl Command {
+    /// The step in words, for previews and records: the exact command, or the call in plain
+    /// words.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::Run(argv) => argv.join(" "),
+            Command::StopService(name) => format!(
+                "ask the Service Control Manager to stop service {name} (ControlService), then wait up to {} s until it reports stopped",
+                SERVICE_STOP_TIMEOUT.as_secs()
+            ),
+            Command::DisableService(name) => format!(
+                "set the start type of service {name} to disabled (ChangeServiceConfig)"
+            ),
+            Command::Uninstaller(argv) if cfg!(windows) => format!(
+                "{} (started directly with CreateProcess, no shell)",
+                argv.join(" ")
+            ),
+            Command::Uninstaller(argv) => argv.join(" "),
+        }
+    }
+}
+
+/// Carries out one step on this machine and says what happened.
+pub fn perform(command: &Command) -> Result<String, String> {
+    match command {
+        Command::Run(argv) => run_argv(argv),
+        #[cfg(windows)]
+        Command::StopService(name) => {
+            super::windows::services::stop_service(name, SERVICE_STOP_TIMEOUT)
+                .map(|s| {
+                    if s.was == super::windows::services::ServiceState::Stopped {
+                        format!("service {name} was already stopped")
+                    } else {
+                        format!(
+                            "service {name} stopped after {} ms (it was {})",
+                            s.waited_ms,
+                            s.was.words()
+                        )
+                    }
+                })
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(windows)]
+        Command::DisableService(name) => super::windows::services::disable_service(name)
+            .map(|d| {
+                let was = d.was.map_or_else(|| "unknown".to_owned(), |w| w.words());
+                format!("service {name} disabled (its start type was {was})")
+            })
+            .map_err(|e| e.to_string()),
+        #[cfg(windows)]
+        Command::Uninstaller(argv) => {
+            super::windows::process::run_uninstaller(argv, UNINSTALLER_WAIT)
+                .map_err(|e| e.to_string())
+                .and_then(|run| match run.exit_code {
+                    // 3010: done, a restart completes it (Windows Installer).
+                    Some(0 | 3010) => Ok(format!("the uninstaller ({}) finished", run.program)),
+                    Some(code) => Err(format!("the uninstaller ({}) exited with code {code}", run.program)),
+                    None => Ok(format!(
+                        "the uninstaller ({}, PID {}) is still running after {} minutes; the re-scan shows what it changed so far",
+                        run.program,
+                        run.pid,
+                        UNINSTALLER_WAIT.as_secs() / 60
+                    )),
+                })
+        }
+        #[cfg(not(windows))]
+        Command::Uninstaller(argv) => run_argv(argv),
+        #[cfg(not(windows))]
+        Command::StopService(_) | Command::DisableService(_) => Err(format!(
+            "{}: the Service Control Manager exists on Windows only",
+            command.describe()
+        )),
+    }
+}
+
+fn run_argv(argv: &[String]) -> Result<String, String> {
+    runner::run_argv(argv)
+        .map(|o| format!("{}{}", o.stdout, o.stderr).trim().to_owned())
+        .map_err(|e| e.to_string())
+}
+
 /// The calls [`stop_process`] makes, in words, for previews and records.
 pub fn stop_process_commands(pid: u32, timeout: Duration) -> Vec<String> {
     let secs = timeout.as_secs_f32();
     if cfg!(windows) {
         vec![
-            format!("taskkill /PID {pid}"),
-            format!("after {secs:.0} s, if still running: taskkill /PID {pid} /F"),
+            format!("open a handle to PID {pid} (OpenProcess) and check on it that the process has the start time and executable that were checked"),
+            "ask it to close: WM_CLOSE to its top-level windows (a console program or a service has none)".to_owned(),
+            format!("after {secs:.0} s, if still running: TerminateProcess on the same handle"),
         ]
     } else if cfg!(target_os = "linux") {
         vec![
@@ -60,6 +172,7 @@ pub fn stop_process_commands(pid: u32, timeout: Duration) -> Vec<String> {
 #[cfg(target_os = "linux")]
 pub fn stop_process(
     pid: u32,
+    _expected: &Expected,
     timeout: Duration,
     still_same: &dyn Fn() -> bool,
 ) -> Result<Stopped, ActError> {
@@ -103,31 +216,57 @@ fn denied(pid: u32, errno: i32, reason: String) -> ActError {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+/// Windows: the process handle pins it, as the pidfd does on Linux. The handle is opened
+/// first; start time and executable are checked on it against `expected` (what the fresh scan
+/// recorded); the close request, the wait and `TerminateProcess` all go through it.
+#[cfg(windows)]
 pub fn stop_process(
     pid: u32,
+    expected: &Expected,
+    timeout: Duration,
+    _still_same: &dyn Fn() -> bool,
+) -> Result<Stopped, ActError> {
+    use super::windows::process::{self, Stopped as WinStopped};
+    use super::windows::WinError;
+    let (Some(start_time), Some(exe)) = (expected.start_time, expected.exe.as_deref()) else {
+        return Err(ActError::CannotOpen {
+            pid,
+            reason:
+                "its start time or executable was not read, so it cannot be checked on its handle"
+                    .into(),
+        });
+    };
+    match process::stop_process(pid, start_time, exe, timeout) {
+        Ok(outcome) => Ok(match outcome.stopped {
+            WinStopped::Gracefully | WinStopped::AlreadyExited => Stopped::Gracefully,
+            WinStopped::Forced => Stopped::Forced,
+        }),
+        Err(WinError::ProcessChanged { .. }) => Err(ActError::Changed { pid }),
+        Err(WinError::AccessDenied { .. }) => Err(ActError::Denied { pid }),
+        Err(e @ WinError::NotFound { .. }) => Err(ActError::CannotOpen {
+            pid,
+            reason: e.to_string(),
+        }),
+        Err(WinError::Timeout { .. }) => Err(ActError::Survived { pid }),
+        Err(e) => Err(ActError::Signal {
+            pid,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", windows)))]
+pub fn stop_process(
+    pid: u32,
+    _expected: &Expected,
     timeout: Duration,
     still_same: &dyn Fn() -> bool,
 ) -> Result<Stopped, ActError> {
     if !still_same() {
         return Err(ActError::Changed { pid });
     }
-    let (polite, force): (Vec<String>, Vec<String>) = if cfg!(windows) {
-        (
-            vec!["taskkill".into(), "/PID".into(), pid.to_string()],
-            vec![
-                "taskkill".into(),
-                "/PID".into(),
-                pid.to_string(),
-                "/F".into(),
-            ],
-        )
-    } else {
-        (
-            vec!["kill".into(), "-TERM".into(), pid.to_string()],
-            vec!["kill".into(), "-KILL".into(), pid.to_string()],
-        )
-    };
+    let polite: Vec<String> = vec!["kill".into(), "-TERM".into(), pid.to_string()];
+    let force: Vec<String> = vec!["kill".into(), "-KILL".into(), pid.to_string()];
     let _ = runner::run_argv(&polite);
     let deadline = std::time::Instant::now() + timeout;
     while std::time::Instant::now() < deadline {
@@ -145,7 +284,7 @@ pub fn stop_process(
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 fn alive(pid: u32) -> bool {
     let mut system = match sysinfo::System::new() {
         Ok(s) => s,

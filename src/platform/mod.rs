@@ -18,10 +18,10 @@ mod linux;
 #[cfg(target_os = "linux")]
 use linux as os;
 
+// Always compiled: its pure parts (row types, netsh parsers) are tested on every OS.
+pub mod windows;
 #[cfg(windows)]
-mod windows;
-#[cfg(windows)]
-use windows as os;
+use windows::scan as os;
 
 #[cfg(target_os = "macos")]
 mod macos;
@@ -37,7 +37,7 @@ use generic as os;
 pub mod act;
 mod processes;
 
-pub use act::{ActError, Stopped};
+pub use act::{ActError, Command, Expected, Stopped};
 pub use runner::RunError;
 
 use crate::engine::snapshot::{Snapshot, Socket, Transport, Warning, SNAPSHOT_SCHEMA};
@@ -317,15 +317,30 @@ pub trait Machine: Send + Sync {
     /// Whether PortSleuth runs as administrator / root.
     fn is_elevated(&self) -> bool;
     /// Stops `pid`, politely first, by force after `grace`; `still_same` is asked once the
-    /// process is pinned whether it is still the planned one.
+    /// process is pinned whether it is still the planned one, and on Windows the handle that
+    /// pins it must show `expected`'s start time and executable.
     fn stop_process(
         &self,
         pid: u32,
+        expected: &Expected,
         grace: std::time::Duration,
         still_same: &dyn Fn() -> bool,
     ) -> Result<Stopped, ActError>;
     /// Runs a service manager's, package manager's or uninstaller's command (no shell).
     fn run(&self, argv: &[String]) -> Result<String, RunError>;
+    /// Carries out one step of a fix. A machine that only runs commands runs `Run` and
+    /// `Uninstaller` steps with [`Machine::run`] and refuses the Service Control Manager's.
+    fn perform(&self, command: &Command) -> Result<String, String> {
+        match command {
+            Command::Run(argv) | Command::Uninstaller(argv) => {
+                self.run(argv).map_err(|e| e.to_string())
+            }
+            Command::StopService(_) | Command::DisableService(_) => Err(format!(
+                "{}: this machine has no Service Control Manager",
+                command.describe()
+            )),
+        }
+    }
     /// Whether a program is on PATH (which package manager a fix can use).
     fn on_path(&self, program: &str) -> bool;
 }
@@ -355,10 +370,15 @@ impl Machine for LiveMachine {
     fn stop_process(
         &self,
         pid: u32,
+        expected: &Expected,
         grace: std::time::Duration,
         still_same: &dyn Fn() -> bool,
     ) -> Result<Stopped, ActError> {
-        act::stop_process(pid, grace, still_same)
+        act::stop_process(pid, expected, grace, still_same)
+    }
+
+    fn perform(&self, command: &Command) -> Result<String, String> {
+        act::perform(command)
     }
 
     fn run(&self, argv: &[String]) -> Result<String, RunError> {

@@ -51,7 +51,8 @@ pub fn read(pids: &[u32], warnings: &mut Vec<Warning>) -> Vec<Process> {
             })
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| name.clone());
-        out.push(Process {
+        #[allow(unused_mut)] // Windows completes it from the process handle.
+        let mut process = Process {
             pid,
             parent: p.parent().map(|pp| pp.as_u32()),
             name,
@@ -70,7 +71,10 @@ pub fn read(pids: &[u32], warnings: &mut Vec<Warning>) -> Vec<Process> {
             services: Vec::new(),
             product: None,
             version_info: None,
-        });
+        };
+        #[cfg(windows)]
+        super::windows::scan::complete_process(&mut process);
+        out.push(process);
     }
     if no_exe > 0 {
         warnings.push(Warning {

@@ -3,7 +3,7 @@
 
 use portsleuth::engine::snapshot::{Host, Process, Snapshot, Socket, Transport, SNAPSHOT_SCHEMA};
 use portsleuth::platform::{
-    ActError, Machine, Progress, RunError, ScanError, ScanOptions, Stopped,
+    ActError, Expected, Machine, Progress, RunError, ScanError, ScanOptions, Stopped,
 };
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
@@ -96,6 +96,7 @@ impl Machine for FakeMachine {
     fn stop_process(
         &self,
         pid: u32,
+        _expected: &Expected,
         _grace: Duration,
         still_same: &dyn Fn() -> bool,
     ) -> Result<Stopped, ActError> {

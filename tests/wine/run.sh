@@ -10,6 +10,10 @@
 #   - installed programs from the registry's Uninstall keys, the diagnosis that names one,
 #     `fix --dry-run` with its uninstall command, and `fix --yes` stopping the program;
 #   - the GUI's first frame under Xvfb (and how long it takes), and console output;
+#   - the Windows layer through Windows' own interfaces (issue #15, tests/wine/winapi-checks.sh):
+#     a real service through the Service Control Manager (scanned, diagnosed, stopped by
+#     `fix --yes`), non-ASCII products from the registry, handle-pinned stops, uninstallers
+#     without a shell, netsh in an OEM code page, and `scan` timed against `netstat -ano`;
 #   - `cargo test --target x86_64-pc-windows-gnu` with Wine as the runner (a subset, below).
 # Prints PASS/FAIL per check and exits non-zero when any failed.
 #
@@ -75,6 +79,8 @@ json() { python3 -c "$@"; }
 echo "== building (Linux release, Windows release bundle, test helpers)"
 cargo_ build --release --locked
 scripts/windows-release.sh
+# wintest.exe drives the Windows layer function by function (examples/wintest.rs; never shipped).
+cargo_ build --release --locked --target "$TARGET" --example wintest
 VERSION=$("$OUT/release/portsleuth" --version | awk '{print $2}')
 ZIP=$OUT/dist/portsleuth-$VERSION-windows-x86_64.zip
 BIN=$WORK/bin
@@ -272,10 +278,11 @@ note "Wine keeps every socket in wineserver, so its GetExtendedTcpTable gives ow
 # --- c. installed programs (Uninstall registry keys), diagnosis, fix --dry-run -----------------
 # A test "Norton AntiVirus" in HKLM's Uninstall key, its PoProxy.exe (listener.exe) in the
 # InstallLocation, holding POP3's port 110 as in KB Q298944. Then the whole chain runs for real
-# under Wine: netstat2 → owner PID → process and executable (sysinfo) → `reg query …\Uninstall
-# /s` → product (InstallLocation as REG_EXPAND_SZ %ProgramFiles%, expanded) → the rule for an
-# antivirus mail proxy → an uninstall action → `fix --dry-run` re-checks the live process and
-# shows the product's quiet uninstall command.
+# under Wine: netstat2 → owner PID → process and executable (sysinfo, or the process handle) →
+# the Uninstall keys through the registry API → product (InstallLocation as REG_EXPAND_SZ
+# %ProgramFiles%, expanded by ExpandEnvironmentStrings) → the rule for an antivirus mail proxy →
+# an uninstall action → `fix --dry-run` re-checks the live process and shows the product's quiet
+# uninstall command, to be started with CreateProcess (no shell).
 UNINSTALL_KEY='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\PortSleuthTestProduct'
 NAV_DIR="$WINEPREFIX/drive_c/Program Files/Norton AntiVirus"
 registry_product() {
@@ -349,7 +356,8 @@ fix_dry_run_shows_uninstall() {
         --dry-run >fix.out 2>fix.err || code=$?
     sed 's/^/  /' fix.out
     [ "$code" = 0 ] || { echo "  exit $code: $(cat fix.err)"; return 1; }
-    grep -qF '[C:\Program Files\Norton AntiVirus\uninst.exe /S]' fix.out && grep -q "previewed" fix.out \
+    grep -qF '[C:\Program Files\Norton AntiVirus\uninst.exe /S (started directly with CreateProcess, no shell)]' fix.out \
+        && grep -q "previewed" fix.out \
         || { echo "  the uninstall command is not shown"; return 1; }
     kill -0 "$POPROXY_UNIX_PID" 2>/dev/null || { echo "  PoProxy.exe is gone after a dry run"; return 1; }
 }
@@ -363,7 +371,7 @@ fix_stops_process() {
 if [ -n "${POPROXY_PORT:-}" ]; then
     check "diagnose under Wine: antivirus mail proxy first, with an uninstall action for the product" diagnose_names_product
     check "fix --dry-run under Wine re-checks the process and shows the uninstall command, changing nothing" fix_dry_run_shows_uninstall
-    check "fix --yes under Wine stops PoProxy.exe (taskkill, then /F) and finds port 110 free" fix_stops_process
+    check "fix --yes under Wine stops PoProxy.exe (pinned by its handle: start time and exe checked on it, then TerminateProcess) and finds port 110 free" fix_stops_process
 fi
 
 # --- d. GUI: first frame under Xvfb, console output ----------------------------------------
@@ -473,6 +481,18 @@ com_starts_wizard_and_returns() {
 }
 check "portsleuth.com with no arguments opens the wizard and returns 0 without waiting" com_starts_wizard_and_returns
 unset DISPLAY
+
+# --- d2. the Windows layer through its own interfaces (issue #15) -----------------------------
+# tests/wine/winapi-checks.sh, in a prefix of its own (it creates services and registry
+# entries); its PASS/FAIL lines count here.
+winapi_code=0
+WINTEST="$OUT/$TARGET/release/examples/wintest.exe" PORTSLEUTH_EXE="$BIN/portsleuth.exe" \
+    bash "$ROOT/tests/wine/winapi-checks.sh" 2>&1 | tee "$WORK/winapi.log" || winapi_code=$?
+PASSED=$((PASSED + $(grep -c '^PASS: ' "$WORK/winapi.log" || true)))
+FAILED=$((FAILED + $(grep -c '^FAIL: ' "$WORK/winapi.log" || true)))
+if [ "$winapi_code" != 0 ] && ! grep -q '^FAIL: ' "$WORK/winapi.log"; then
+    fail "tests/wine/winapi-checks.sh ended early (exit $winapi_code)"
+fi
 
 # --- e. cargo test for Windows, under Wine ----------------------------------------------------
 # The library's unit tests and the CLI, case, diagnosis and report tests. Left out:

@@ -12,6 +12,11 @@
  * STOP_PENDING, closes its socket, then reports STOPPED. Each event goes, one line each, to
  * C:\portsleuth-service.log ("NAME listening on PORT pid PID", "NAME stopped").
  *
+ * Under Wine it also keeps a Unix copy of each listening socket (wine_server_handle_to_fd, as
+ * listener.c --hold-unix-fd does), so that Wine's GetExtendedTcpTable credits the port to the
+ * service's process, as Windows always does; the copy is closed (wine_server_release_fd) with the socket. On Windows
+ * the function does not exist and nothing changes.
+ *
  *   x86_64-w64-mingw32-gcc -O2 -municode -o service.exe service.c -lws2_32 -ladvapi32
  */
 #include <winsock2.h>
@@ -30,6 +35,31 @@ static SERVICE_STATUS_HANDLE handles[MAX_SERVICES];
 static SERVICE_STATUS statuses[MAX_SERVICES];
 static HANDLE stop_events[MAX_SERVICES];
 static CRITICAL_SECTION log_lock;
+
+typedef LONG(CDECL *handle_to_fd_fn)(HANDLE handle, ULONG access, int *unix_fd,
+                                     unsigned int *options);
+
+typedef void(CDECL *release_fd_fn)(HANDLE handle, int unix_fd);
+
+/* A Unix copy of the socket for Wine's owner lookup (see above); -1 on Windows. */
+static int hold_unix_fd(SOCKET s)
+{
+    handle_to_fd_fn handle_to_fd = (handle_to_fd_fn)(void (*)(void))GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), "wine_server_handle_to_fd");
+    int unix_fd = -1;
+    unsigned int options = 0;
+    if (handle_to_fd && handle_to_fd((HANDLE)s, 0, &unix_fd, &options) != 0)
+        return -1;
+    return unix_fd;
+}
+
+static void release_unix_fd(SOCKET s, int unix_fd)
+{
+    release_fd_fn release_fd = (release_fd_fn)(void (*)(void))GetProcAddress(
+        GetModuleHandleA("ntdll.dll"), "wine_server_release_fd");
+    if (unix_fd != -1 && release_fd)
+        release_fd((HANDLE)s, unix_fd);
+}
 
 static void say(const wchar_t *format, ...)
 {
@@ -92,6 +122,7 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv)
     unsigned port = base_port + (unsigned)i;
     struct sockaddr_in addr;
     SOCKET s;
+    int unix_fd;
 
     handles[i] = RegisterServiceCtrlHandlerExW(names[i], handler, (void *)(INT_PTR)i);
     if (!handles[i]) {
@@ -114,10 +145,12 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv)
         set_state(i, SERVICE_STOPPED, 0);
         return;
     }
+    unix_fd = hold_unix_fd(s);
     say(L"%ls listening on %u pid %lu", names[i], port, GetCurrentProcessId());
     set_state(i, SERVICE_RUNNING, 0);
 
     WaitForSingleObject(stop_events[i], INFINITE);
+    release_unix_fd(s, unix_fd);
     closesocket(s);
     say(L"%ls stopped", names[i]);
     set_state(i, SERVICE_STOPPED, 0);

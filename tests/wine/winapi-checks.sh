@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Issue #15 under Wine: the Windows layer through Windows' own interfaces (Service Control
-# Manager, registry, process handles), driven by wintest.exe, which prints each function's
-# result as JSON. Prints one PASS/FAIL line per check, NOTE lines for what Wine cannot show,
-# FIGURE lines for the timing, and exits non-zero when any check failed.
+# Issue #15 under Wine: PortSleuth's Windows layer (src/platform/windows/) through Windows' own
+# interfaces (Service Control Manager, registry, process handles), driven function by function
+# by wintest.exe (examples/wintest.rs, JSON out), then portsleuth.exe itself against a real
+# service and non-ASCII products. Prints one PASS/FAIL line per check, NOTE lines for what Wine
+# cannot show, FIGURE lines for the timing, and exits non-zero when any check failed.
+# tests/wine/run.sh runs it (CI); it also runs alone:
 #
-#   bash tests/wine/winapi-checks.sh            # builds wintest.exe and the helpers itself
+#   bash tests/wine/winapi-checks.sh            # builds wintest.exe, portsleuth.exe, the helpers
 #
 # Environment:
-#   WINTEST        a built wintest.exe (default: built here from WINAPI_CRATE, release)
-#   WINAPI_CRATE   the crate holding wintest (default: ../staging/winapi beside the repo)
+#   WINTEST        a built wintest.exe (default: `cargo build --release --example wintest` here)
+#   PORTSLEUTH_EXE a built portsleuth.exe (default: `cargo build --release --bin portsleuth` here)
+#   OLD_PORTSLEUTH_EXE  optional: a portsleuth.exe of the tool-parsing scanner (before issue
+#                  #15), timed beside the new one as the baseline
 #   WINE, WINESERVER, KEEP_WINE_WORK=1 as in run.sh
 #
 # What it checks (services, installed programs, elevation, process facts, stopping processes
@@ -67,16 +71,25 @@ py() { python3 - "$@"; }
 # --- builds ----------------------------------------------------------------------------------
 BIN=$WORK/bin
 mkdir -p "$BIN"
+# Cargo's output folder (CARGO_TARGET_DIR when set).
+OUT=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 if [ -z "${WINTEST:-}" ]; then
-    CRATE=${WINAPI_CRATE:-$ROOT/../staging/winapi}
-    echo "== building wintest.exe from $CRATE"
-    (cd "$CRATE" && cargo_ build --release --target "$TARGET" --bin wintest) 2>&1 | tail -n 2
-    WINTEST=$CRATE/target/$TARGET/release/wintest.exe
+    echo "== building wintest.exe (examples/wintest.rs)"
+    cargo_ build --release --locked --target "$TARGET" --example wintest 2>&1 | tail -n 1
+    WINTEST=$OUT/$TARGET/release/examples/wintest.exe
+fi
+if [ -z "${PORTSLEUTH_EXE:-}" ]; then
+    echo "== building portsleuth.exe"
+    cargo_ build --release --locked --target "$TARGET" --bin portsleuth 2>&1 | tail -n 1
+    PORTSLEUTH_EXE=$OUT/$TARGET/release/portsleuth.exe
 fi
 cp "$WINTEST" "$BIN/wintest.exe"
+cp "$PORTSLEUTH_EXE" "$BIN/portsleuth.exe"
+[ -z "${OLD_PORTSLEUTH_EXE:-}" ] || cp "$OLD_PORTSLEUTH_EXE" "$BIN/portsleuth-old.exe"
 mingw() { x86_64-w64-mingw32-gcc -O2 -Wall -Wextra "$@"; }
 mingw -shared -o "$BIN/bcryptprimitives.dll" tests/wine/processprng_stub.c tests/wine/processprng_stub.def -ladvapi32
 mingw -municode -o "$BIN/service.exe" tests/wine/service.c -lws2_32 -ladvapi32
+mingw -o "$BIN/listener.exe" tests/wine/listener.c -lws2_32
 x86_64-w64-mingw32-windres -c 65001 tests/wine/stoppable.rc -O coff -o "$WORK/stoppable.res"
 mingw -o "$BIN/stoppable.exe" tests/wine/stoppable.c "$WORK/stoppable.res" -luser32
 # A stand-in uninstaller: writes the arguments it received, one per line (UTF-8), beside itself
@@ -507,9 +520,8 @@ check "run_uninstaller(): msiexec.exe /x {GUID} /qn is taken from System32 and r
 
 # --- f. netsh: decoding and what Wine's netsh says --------------------------------------------------
 oem_decoding() {
-    iconv -f UTF-8 -t CP850 "$ROOT/../staging/winapi/tests/fixtures/windows/netsh_servicestate_requestq_de.txt" >de.cp850 2>/dev/null \
-        || iconv -f UTF-8 -t CP850 tests/fixtures/windows/netsh_servicestate_requestq_de.txt >de.cp850 2>/dev/null \
-        || { echo "  the German netsh sample is not found"; return 1; }
+    iconv -f UTF-8 -t CP850 "$ROOT/tests/fixtures/windows/netsh_servicestate_requestq_de.txt" >de.cp850 \
+        || { echo "  the German netsh sample cannot be converted"; return 1; }
     wt decode 850 de.cp850 >decoded.json || { cat decoded.json; return 1; }
     py <<'PY'
 import json
@@ -538,9 +550,168 @@ PY
 note "Wine's sc.exe has no queryex (nor qc): it exits 1 at once, so under Wine the old way's figure is" \
     "little more than starting four programs, and it found no services at all."
 
+# --- h. portsleuth.exe: a service behind a port, products with non-ASCII names ----------------------
+# The whole chain through the new layer: netstat2 → owner PID → the SCM enumeration names the
+# service → the port-conflict rule offers Stop/Disable service → `fix --yes` stops it with
+# ControlService and the re-scan finds the port free. Then a program in a non-ASCII folder,
+# matched to its Uninstall entry read as UTF-16, in the scan's JSON and in the HTML report.
+ps_() { "$WINE" "$BIN/portsleuth.exe" "$@"; }
+SCM_SVC=PsPortSvc
+SCM_DISPLAY='PortSleuth Prüfdienst (SCM)'
+SCM_PORT=$((PORT + 30))
+SCM_TEXT="Apache: (OS 10048)Only one usage of each socket address (protocol/network address/port) is normally permitted.  : AH00072: make_sock: could not bind to address 127.0.0.1:$SCM_PORT"
+LC_ALL=C.UTF-8 wine_ sc create "$SCM_SVC" binPath= "$BINPATH $SCM_PORT $SCM_SVC" start= demand DisplayName= "$SCM_DISPLAY" >/dev/null
+
+scan_names_scm_service() {
+    wine_ sc start "$SCM_SVC" >/dev/null || true
+    wait_running "$SCM_SVC" || { echo "  $SCM_SVC did not reach running: $(tail -n 3 "$LOG" 2>/dev/null)"; return 1; }
+    SCM_PID=$(service_pid_from_log "$SCM_SVC")
+    ps_ scan --port "$SCM_PORT" --format json >ps-svc-scan.json || { echo "  scan failed"; return 1; }
+    py "$SCM_PORT" "$SCM_PID" "$SCM_SVC" "$SCM_DISPLAY" <<'PY'
+import json, sys
+port, pid, name, display = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+snap = json.load(open("ps-svc-scan.json"))
+problems = []
+socks = [s for s in snap["sockets"] if s["local_port"] == port and s["state"] == "LISTEN"]
+if not socks or pid not in socks[0]["pids"]:
+    problems.append(f"port {port} is not credited to the service's PID {pid}: {socks}")
+procs = [p for p in snap["processes"] if p["pid"] == pid]
+if not procs or name not in procs[0].get("services", []):
+    problems.append(f"process {pid}: {procs}")
+svc = next((s for s in snap["services"] if s["id"] == name), None)
+want = {"display_name": display, "manager": "scm", "state": "running", "start_type": "manual", "pid": pid}
+if not svc or any(svc.get(k) != v for k, v in want.items()):
+    problems.append(f"service: {svc}, wanted {want}")
+print("  " + ("; ".join(problems) if problems else
+      f"port {port} → PID {pid} ({procs[0]['exe_name']}) → service {name}, '{display}', manual, running"))
+sys.exit(1 if problems else 0)
+PY
+}
+check "portsleuth scan names the SCM service behind a port: name, non-ASCII display name, start type (EnumServicesStatusEx)" scan_names_scm_service
+
+diagnose_offers_service_actions() {
+    ps_ diagnose --text "$SCM_TEXT" --format json --output ps-svc-report.json || { echo "  diagnose failed"; return 1; }
+    py "$SCM_SVC" <<'PY'
+import json, sys
+name = sys.argv[1]
+r = json.load(open("ps-svc-report.json"))
+actions = [(a["kind"], a["label"]) for f in r["findings"] for a in f["actions"] if a["target"].get("service") == name]
+kinds = {k for k, _ in actions}
+print(f"  top finding {r['findings'][0]['rule_id'] if r['findings'] else None}; service actions: {sorted(set(actions))}")
+sys.exit(0 if {"stop_service", "disable_service"} <= kinds else 1)
+PY
+}
+check "portsleuth diagnose offers Stop service and Disable service for the SCM service holding the port" diagnose_offers_service_actions
+
+fix_stops_scm_service() {
+    local id code=0
+    id=$(python3 -c '
+import json, sys
+r = json.load(open("ps-svc-report.json"))
+print(next(a["id"] for f in r["findings"] for a in f["actions"] if a["kind"] == "stop_service" and a["target"].get("service") == sys.argv[1]))
+' "$SCM_SVC") || { echo "  no stop_service action"; return 1; }
+    ps_ fix --report ps-svc-report.json --action "$id" --yes >ps-svc-fix.out 2>ps-svc-fix.err || code=$?
+    sed 's/^/  /' ps-svc-fix.out
+    [ "$code" = 0 ] || { echo "  exit $code: $(head -c 400 ps-svc-fix.err)"; return 1; }
+    grep -q "port $SCM_PORT is now free" ps-svc-fix.out && grep -q "Service Control Manager to stop service $SCM_SVC" ps-svc-fix.out \
+        || { echo "  the record does not say the SCM stopped it and the port is free"; return 1; }
+    grep -q "^$SCM_SVC stopped" "$LOG" || { echo "  the service did not log a clean stop"; return 1; }
+    [[ $(wt services "$SCM_SVC") == *'"state":"stopped"'* ]] || { echo "  the SCM does not say stopped"; return 1; }
+    ps_ scan --port "$SCM_PORT" --format json >ps-svc-rescan.json || { echo "  re-scan failed"; return 1; }
+    py "$SCM_PORT" <<'PY'
+import json, sys
+port = int(sys.argv[1])
+left = [s for s in json.load(open("ps-svc-rescan.json"))["sockets"] if s["local_port"] == port and s["state"] == "LISTEN"]
+print(f"  portsleuth scan --port {port} afterwards: " + (f"still held: {left}" if left else "free"))
+sys.exit(1 if left else 0)
+PY
+}
+check "portsleuth fix --yes stops the SCM service with ControlService, waits for STOPPED, and the re-scan says port $SCM_PORT is free" fix_stops_scm_service
+
+# A program in the Prüf Café product's folder (InstallLocation %ProgramFiles%\Prüf Café\),
+# holding a port; the product comes from the registry as UTF-16.
+products_in_scan_and_report() {
+    cp "$BIN/listener.exe" "$PRUEF_DIR/PruefProxy.exe"
+    start_listener_bg "$PRUEF_DIR/PruefProxy.exe" || return 1
+    local port=$LST_PORT
+    ps_ scan --port "$port" --format json >ps-prod-scan.json || { echo "  scan failed"; return 1; }
+    ps_ diagnose --text "bind 127.0.0.1:$port failed: (10048) address already in use" --format json \
+        --output ps-prod-report.json || { echo "  diagnose failed"; return 1; }
+    ps_ report render ps-prod-report.json --format html --output ps-prod-report.html || { echo "  report render failed"; return 1; }
+    ps_ scan --port "$port" >ps-prod-scan.txt || { echo "  scan (text) failed"; return 1; }
+    py "$port" "$LST_PID" <<'PY'
+import json, sys
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+name, publisher = "Prüfprogramm Café 日本 1.0", "Société Générale d'Essai"
+problems = []
+for label, path in (("scan", "ps-prod-scan.json"), ("report", "ps-prod-report.json")):
+    doc = json.load(open(path))
+    snap = doc.get("snapshot", doc)
+    prods = [p for p in snap["products"] if p["id"] == "registry:hklm/PsPrüf Café"]
+    proc = next((p for p in snap["processes"] if p["pid"] == pid), {})
+    if not prods or prods[0]["name"] != name or prods[0]["publisher"] != publisher:
+        problems.append(f"{label} JSON products: {snap['products']}")
+    if proc.get("product") != "registry:hklm/PsPrüf Café":
+        problems.append(f"{label} JSON process: {proc}")
+html = open("ps-prod-report.html", encoding="utf-8").read()
+text = open("ps-prod-scan.txt", encoding="utf-8", errors="replace").read()
+if name not in html:
+    problems.append("the HTML report does not show the name intact")
+if name not in text:
+    problems.append("the scan table does not show the name intact: " + text[:300])
+print("  " + ("; ".join(problems) if problems else
+      f"port {port} → PruefProxy.exe in C:\\Program Files\\Prüf Café → '{name}' by '{publisher}' in scan JSON, report JSON, HTML report and scan table"))
+sys.exit(1 if problems else 0)
+PY
+}
+# start_listener_bg EXE: a copy of listener.exe that Wine can credit its port to; sets
+# LST_PORT, LST_PID (Windows) and LST_UNIX.
+start_listener_bg() {
+    local _
+    "$WINE" "$1" --hold-unix-fd >lst.out 2>&1 &
+    LST_UNIX=$!
+    STARTED+=("$LST_UNIX")
+    for _ in $(seq 1 100); do
+        if grep -q "listening on" lst.out; then
+            LST_PORT=$(tr -d '\r' <lst.out | awk '/listening on/ {print $3}')
+            LST_PID=$(tr -d '\r' <lst.out | awk '/listening on/ {print $5}')
+            return 0
+        fi
+        kill -0 "$LST_UNIX" 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "  ${1##*/} did not start: $(cat lst.out)"
+    return 1
+}
+check "non-ASCII product names (é, ü, 日本) from the Uninstall keys come back intact in scan JSON, the report and the scan table" products_in_scan_and_report
+
+# --- i. figure: portsleuth scan under Wine against netstat -ano, same run -----------------------------
+# median_ms N CMD...: the median wall time of N runs, in ms.
+median_ms() {
+    local n=$1 i t0 times=()
+    shift
+    for i in $(seq 1 "$n"); do
+        t0=$(date +%s%N)
+        "$@" >/dev/null 2>&1 || true
+        times+=($((($(date +%s%N) - t0) / 1000000)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((n + 1) / 2))p"
+}
+SCAN_MS=$(median_ms 5 ps_ scan --format json)
+NETSTAT_MS=$(median_ms 5 wine_ netstat -ano)
+NETSTAT_OK=$(wine_ netstat -ano 2>/dev/null | grep -cE "^ *(TCP|UDP) " || true)
+note "portsleuth scan --format json under Wine: median ${SCAN_MS} ms; netstat -ano under Wine: median ${NETSTAT_MS} ms" \
+    "(it printed $NETSTAT_OK socket rows); ratio $(python3 -c "print(f'{$SCAN_MS / max($NETSTAT_MS, 1):.2f}')") (5 runs each, same prefix, same run)"
+if [ -e "$BIN/portsleuth-old.exe" ]; then
+    OLD_MS=$(median_ms 5 wine_ "$BIN/portsleuth-old.exe" scan --format json)
+    note "the tool-parsing scanner (before #15: sc queryex, tasklist /svc, reg query, whoami) under Wine:" \
+        "median ${OLD_MS} ms for the same scan; ratio to netstat -ano $(python3 -c "print(f'{$OLD_MS / max($NETSTAT_MS, 1):.2f}')")," \
+        "new/old $(python3 -c "print(f'{$SCAN_MS / max($OLD_MS, 1):.2f}')")"
+fi
+
 # --- the end: stop what this script started ----------------------------------------------------------
 for name in PsShared1 PsShared2; do wt stop-service "$name" 5000 >/dev/null || true; done
-for name in "$SVC" PsShared1 PsShared2 PsAuto; do wine_ sc delete "$name" >/dev/null 2>&1 || true; done
+for name in "$SVC" PsShared1 PsShared2 PsAuto "$SCM_SVC"; do wine_ sc delete "$name" >/dev/null 2>&1 || true; done
 
 echo "winapi: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -2,8 +2,9 @@
 //! resource (what Explorer shows under Properties › Details), so that a socket holder no rule
 //! knows can still be named: "Contoso MailGuard 7.1.2.0 by Contoso Test Labs".
 //!
-//! The crate denies `unsafe`, so this cannot call `GetFileVersionInfoW`: it parses the PE file's
-//! bytes itself. It is pure (bytes in, strings out), compiled and tested on every OS against the
+//! The Windows scanner asks `GetFileVersionInfoW` first (`platform::windows::process`); this
+//! reader parses the PE file's bytes itself where Windows cannot read the file, and lets a
+//! snapshot's executables be read on any OS. It is pure (bytes in, strings out), compiled and tested on every OS against the
 //! executables in `tests/fixtures/windows/`. An executable is untrusted input: every offset is
 //! bounds-checked, every loop is bounded, and a malformed file gives `None`, never a panic.
 //!

@@ -1,233 +1,12 @@
-//! Parsers for what Windows' own tools print about services, processes, installed programs and
-//! http.sys: `sc queryex`, `sc qc`, `tasklist /svc /fo csv`, `reg query …\Uninstall /s`,
-//! `netsh http show servicestate`, `netsh interface … show excludedportrange` and
-//! `whoami /groups`.
+//! Installed programs, as Add/Remove Programs lists them, matched to the executables that hold
+//! ports: the rows the registry reader (`platform::windows::products`, through the registry API)
+//! gives, turned into snapshot products, and the rules that tie an executable to its product.
 //!
-//! Pure functions over text, compiled and tested on every OS with captured fixtures
-//! (`tests/fixtures/windows/`); the Windows scanner runs the tools and feeds them their output.
-//! Nothing here runs a command or reads the machine.
-//!
-//! Windows translates many labels (`SERVICE_NAME` is `NOME_SERVIZIO` on Italian Windows), but
-//! not the values (`RUNNING`, `AUTO_START`, `REG_SZ`, port numbers, URLs). Where the layout
-//! alone will do, the parsers key on values and layout rather than on words; `netsh http`'s
-//! block headers are read in English only.
+//! Pure functions over plain data, compiled and tested on every OS; the tests read their rows
+//! from `reg query` captures (`tests/fixtures/windows/reg_uninstall_*.txt`), a convenient text
+//! form of real Uninstall keys. Nothing here reads the machine.
 
-use crate::engine::snapshot::{HttpSysRegistration, Product};
-use std::collections::BTreeMap;
-
-// ---------------------------------------------------------------------------------------------
-// Services: `sc queryex`, `sc qc`, `tasklist /svc`
-// ---------------------------------------------------------------------------------------------
-
-/// One service as `sc queryex type= service state= all` lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScService {
-    /// The service's key name (`W3SVC`), what `sc` and `net stop` take.
-    pub name: String,
-    pub display_name: String,
-    /// `running`, `stopped`, `start pending`, … in lower case; empty when not printed.
-    pub state: String,
-    /// The hosting process; `None` for a stopped service (`sc` prints PID 0).
-    pub pid: Option<u32>,
-}
-
-/// The states `sc` prints after the state number (`4  RUNNING`); never translated.
-const SC_STATES: [&str; 7] = [
-    "STOPPED",
-    "START_PENDING",
-    "STOP_PENDING",
-    "RUNNING",
-    "CONTINUE_PENDING",
-    "PAUSE_PENDING",
-    "PAUSED",
-];
-
-/// Parses `sc queryex type= service state= all`.
-///
-/// Each record starts with an unindented `SERVICE_NAME: x` line, then `DISPLAY_NAME: y`, then
-/// indented `LABEL : value` lines. The labels are translated on non-English Windows, so the
-/// first unindented label of the text is taken as the service-name label, the state is the
-/// value that names a state, and the PID is the first plain decimal value after it (the exit
-/// codes print as `0  (0x0)` and the checkpoint and wait hint in hex, so none is mistaken for
-/// it). `[SC] …` error lines are skipped.
-pub fn parse_sc_queryex(text: &str) -> Vec<ScService> {
-    let mut out = Vec::new();
-    let mut name_label: Option<String> = None;
-    let mut current: Option<(ScService, bool)> = None;
-    for line in text.lines() {
-        let line = line.trim_end();
-        if line.trim_start().is_empty() || line.starts_with('[') {
-            continue;
-        }
-        let Some((label, value)) = line.split_once(':') else {
-            // The `(STOPPABLE, NOT_PAUSABLE, …)` continuation of the state line.
-            continue;
-        };
-        let (label, value) = (label.trim(), value.trim());
-        if !line.starts_with(char::is_whitespace) {
-            let starts_record = match &name_label {
-                None => {
-                    name_label = Some(label.to_owned());
-                    true
-                }
-                Some(l) => l == label,
-            };
-            if starts_record {
-                if let Some((service, _)) = current.take() {
-                    out.push(service);
-                }
-                current = Some((
-                    ScService {
-                        name: value.to_owned(),
-                        display_name: String::new(),
-                        state: String::new(),
-                        pid: None,
-                    },
-                    false,
-                ));
-            } else if let Some((service, _)) = current.as_mut() {
-                if service.display_name.is_empty() {
-                    service.display_name = value.to_owned();
-                }
-            }
-            continue;
-        }
-        let Some((service, pid_seen)) = current.as_mut() else {
-            continue;
-        };
-        if service.state.is_empty() {
-            if let Some(state) = sc_state(value) {
-                service.state = state;
-            }
-        } else if !*pid_seen {
-            if let Ok(pid) = value.parse::<u32>() {
-                *pid_seen = true;
-                service.pid = Some(pid).filter(|&p| p != 0);
-            }
-        }
-    }
-    if let Some((service, _)) = current {
-        out.push(service);
-    }
-    out
-}
-
-/// `4  RUNNING` → `running`; `2  START_PENDING` → `start pending`.
-fn sc_state(value: &str) -> Option<String> {
-    let mut tokens = value.split_whitespace();
-    tokens.next()?.parse::<u32>().ok()?;
-    let name = tokens.next()?;
-    SC_STATES
-        .contains(&name)
-        .then(|| name.to_ascii_lowercase().replace('_', " "))
-}
-
-/// The start type in `sc qc NAME` (`START_TYPE : 2   AUTO_START  (DELAYED)`), as PortSleuth
-/// words it: `auto`, `auto (delayed)`, `manual`, `disabled`, `boot`, `system`. The label is
-/// translated on non-English Windows (`TIPO_AVVIO`); the value is not, so it is found by value.
-pub fn parse_sc_qc_start_type(text: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let (_, value) = line.split_once(':')?;
-        let tokens: Vec<&str> = value.split_whitespace().collect();
-        tokens.first()?.parse::<u32>().ok()?;
-        let word = match *tokens.get(1)? {
-            "BOOT_START" => "boot",
-            "SYSTEM_START" => "system",
-            "AUTO_START" if tokens.contains(&"(DELAYED)") => "auto (delayed)",
-            "AUTO_START" => "auto",
-            "DEMAND_START" => "manual",
-            "DISABLED" => "disabled",
-            _ => return None,
-        };
-        Some(word.to_owned())
-    })
-}
-
-/// One row of `tasklist /svc /fo csv /nh`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TasklistRow {
-    /// The image name (`svchost.exe`).
-    pub image: String,
-    pub pid: u32,
-    /// The services the process hosts; empty for `N/A`.
-    pub services: Vec<String>,
-}
-
-/// Rows of `tasklist /svc /fo csv` (with or without the header line, which is skipped because
-/// its PID column is not a number).
-pub fn parse_tasklist_rows(text: &str) -> Vec<TasklistRow> {
-    text.lines()
-        .filter_map(|line| {
-            let fields = split_csv_line(line);
-            let pid = fields.get(1)?.trim().parse().ok()?;
-            let services = fields
-                .get(2)
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty() && *s != "N/A")
-                .map(|s| {
-                    s.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(TasklistRow {
-                image: fields.first()?.clone(),
-                pid,
-                services,
-            })
-        })
-        .collect()
-}
-
-/// `tasklist /svc /fo csv /nh` as (PID, services) pairs: which services each process hosts,
-/// all of them for a shared `svchost.exe`. Processes without services are left out.
-/// (`N/A` is translated on some Windows; the scanner keeps only names the SCM knows.)
-pub fn parse_tasklist_svc_csv(text: &str) -> Vec<(u32, Vec<String>)> {
-    parse_tasklist_rows(text)
-        .into_iter()
-        .filter(|r| !r.services.is_empty())
-        .map(|r| (r.pid, r.services))
-        .collect()
-}
-
-/// Splits one CSV line of quoted fields (`"a","b,c"`); `""` inside quotes is a quote.
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
-            c => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
-}
-
-/// How to name a process for a person: `svchost.exe (W3SVC, WAS)`, `httpd.exe`, or
-/// `service WinRM` when only the services are known.
-pub fn describe_process(image: Option<&str>, services: &[String]) -> Option<String> {
-    let image = image
-        .map(str::trim)
-        .filter(|i| !i.is_empty() && *i != "<?>");
-    match (image, services.is_empty()) {
-        (Some(image), true) => Some(image.to_owned()),
-        (Some(image), false) => Some(format!("{image} ({})", services.join(", "))),
-        (None, false) if services.len() == 1 => Some(format!("service {}", services[0])),
-        (None, false) => Some(format!("services {}", services.join(", "))),
-        (None, true) => None,
-    }
-}
-
+use crate::engine::snapshot::Product;
 // ---------------------------------------------------------------------------------------------
 // Installed programs: `reg query …\Uninstall /s`
 // ---------------------------------------------------------------------------------------------
@@ -249,97 +28,6 @@ pub struct UninstallEntry {
     pub system_component: bool,
     /// `ParentKeyName` is set: an update or patch of another entry, not a program of its own.
     pub is_update: bool,
-}
-
-/// Parses `reg query <…\Uninstall> /s`: a key line (`HKEY_…\Uninstall\{GUID}`) then its values,
-/// four-space separated (`    DisplayName    REG_SZ    7-Zip 23.01 (x64)`). Only the direct
-/// subkeys of an `Uninstall` key are programs; values of deeper subkeys are ignored, and so
-/// are keys without a `DisplayName` (Windows does not list them either). A key printed twice
-/// is merged.
-pub fn parse_reg_query_uninstall(text: &str) -> Vec<UninstallEntry> {
-    let mut entries: Vec<UninstallEntry> = Vec::new();
-    let mut current: Option<usize> = None;
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.starts_with("HKEY_") {
-            let key = line.trim_end();
-            current = if is_uninstall_subkey(key) {
-                Some(
-                    entries
-                        .iter()
-                        .position(|e| e.key.eq_ignore_ascii_case(key))
-                        .unwrap_or_else(|| {
-                            entries.push(UninstallEntry {
-                                key: key.to_owned(),
-                                ..UninstallEntry::default()
-                            });
-                            entries.len() - 1
-                        }),
-                )
-            } else {
-                None
-            };
-            continue;
-        }
-        let (Some(i), Some((name, kind, data))) = (current, parse_reg_value(line)) else {
-            continue;
-        };
-        let entry = &mut entries[i];
-        let text_value = || (!data.is_empty()).then(|| data.to_owned());
-        match (name.to_ascii_lowercase().as_str(), kind) {
-            ("displayname", "REG_SZ" | "REG_EXPAND_SZ") => entry.display_name = data.to_owned(),
-            ("displayversion", "REG_SZ" | "REG_EXPAND_SZ") => {
-                entry.display_version = data.to_owned();
-            }
-            ("publisher", "REG_SZ" | "REG_EXPAND_SZ") => entry.publisher = data.to_owned(),
-            ("installlocation", "REG_SZ" | "REG_EXPAND_SZ") => {
-                entry.install_location = text_value();
-            }
-            ("uninstallstring", "REG_SZ" | "REG_EXPAND_SZ") => {
-                entry.uninstall_string = text_value();
-            }
-            ("quietuninstallstring", "REG_SZ" | "REG_EXPAND_SZ") => {
-                entry.quiet_uninstall_string = text_value();
-            }
-            ("displayicon", "REG_SZ" | "REG_EXPAND_SZ") => entry.display_icon = text_value(),
-            ("systemcomponent", "REG_DWORD") => entry.system_component = parse_dword(data) == 1,
-            ("parentkeyname", _) => entry.is_update = !data.is_empty(),
-            _ => {}
-        }
-    }
-    entries.retain(|e| !e.display_name.trim().is_empty());
-    entries
-}
-
-/// `…\Uninstall\7-Zip` is a program; `…\Uninstall` itself and `…\Uninstall\{GUID}\Patches`
-/// are not.
-fn is_uninstall_subkey(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    lower.rfind("\\uninstall\\").is_some_and(|at| {
-        let rest = &key[at + "\\uninstall\\".len()..];
-        !rest.is_empty() && !rest.contains('\\')
-    })
-}
-
-/// `    Name    REG_TYPE    data` → (name, type, data). Names may hold single spaces
-/// (`Inno Setup: App Path`); an empty value prints no data at all.
-fn parse_reg_value(line: &str) -> Option<(&str, &str, &str)> {
-    let body = line.strip_prefix("    ")?;
-    let at = body.find("    REG_")?;
-    let name = body[..at].trim();
-    let rest = &body[at + 4..];
-    let (kind, data) = rest.split_once("    ").unwrap_or((rest, ""));
-    Some((name, kind.trim(), data.trim_end()))
-}
-
-fn parse_dword(data: &str) -> u64 {
-    let data = data.trim();
-    data.strip_prefix("0x")
-        .map_or_else(
-            || data.parse().ok(),
-            |hex| u64::from_str_radix(hex, 16).ok(),
-        )
-        .unwrap_or(0)
 }
 
 impl UninstallEntry {
@@ -589,435 +277,108 @@ fn too_broad(folder: &str) -> bool {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// http.sys: `netsh http show servicestate`
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Default)]
-struct RequestQueue {
-    name: String,
-    indent: usize,
-    pids: Vec<u32>,
-    controller: Option<u32>,
-    image: Option<String>,
-    services: Vec<String>,
-    urls: Vec<String>,
-}
-
-#[derive(Debug, Default)]
-struct UrlGroup {
-    indent: usize,
-    queue_name: Option<String>,
-    /// The request queue the group is printed inside (request-queue view).
-    parent: Option<usize>,
-    urls: Vec<String>,
-}
-
-/// The URLs registered with http.sys, with the processes behind each, from
-/// `netsh http show servicestate` in either layout:
-///
-/// - **server-session view** (the default): `Server session ID:` blocks whose URL groups name
-///   their `Request queue name:` and list `Registered URLs:`, then a `Request queues:` section.
-///   There each queue lists `Process IDs:` (Windows Server 2019 and older; no URLs, so a group
-///   is tied to its queue by name, which works only when the name is unique; two unnamed
-///   queues cannot be told apart and their URLs get no PIDs) or, on newer Windows,
-///   `Processes:` (`ID: 3568, image: <?>`, `Services: WinRM`) and its own `Registered URLs:`.
-/// - **request-queue view** (`view=requestq`): each `Request queue name:` block lists its
-///   `Process IDs:` and, below, the URL groups and URLs it serves.
-///
-/// A queue with no process attached yet (an IIS application pool before its first request)
-/// is credited to its `Controller process ID` (WAS), the service that will start it.
-#[allow(clippy::too_many_lines)] // Replaced by the structure-based reader of issue #15.
-pub fn parse_netsh_servicestate(text: &str) -> Vec<HttpSysRegistration> {
-    let mut queues: Vec<RequestQueue> = Vec::new();
-    let mut groups: Vec<UrlGroup> = Vec::new();
-    let mut orphan_urls: Vec<String> = Vec::new();
-    let mut queue: Option<usize> = None;
-    let mut group: Option<usize> = None;
-    for line in text.lines() {
-        let line = line.trim_end();
-        let body = line.trim_start();
-        if body.is_empty() {
-            continue;
-        }
-        let indent = line.len() - body.len();
-        if group.is_some_and(|g| indent <= groups[g].indent) {
-            group = None;
-        }
-        let in_group = group.is_some();
-        if (indent == 0 && body.starts_with("Server session ID:")) || body == "Request queues:" {
-            queue = None;
-            group = None;
-        } else if body.starts_with("URL group ID:") {
-            let parent = queue.filter(|&q| queues[q].indent < indent);
-            groups.push(UrlGroup {
-                indent,
-                parent,
-                ..UrlGroup::default()
-            });
-            group = Some(groups.len() - 1);
-        } else if let Some(name) = body.strip_prefix("Request queue name:") {
-            let name = name.trim().to_owned();
-            match group {
-                Some(g) => groups[g].queue_name = Some(name),
-                None => {
-                    queues.push(RequestQueue {
-                        name,
-                        indent,
-                        ..RequestQueue::default()
-                    });
-                    queue = Some(queues.len() - 1);
-                }
-            }
-        } else if is_url(body) {
-            let url = body.to_owned();
-            match (group, queue) {
-                (Some(g), _) => groups[g].urls.push(url),
-                (None, Some(q)) => queues[q].urls.push(url),
-                (None, None) => orphan_urls.push(url),
-            }
-        } else if let (Some(q), false) = (queue, in_group) {
-            let q = &mut queues[q];
-            if let Some(pid) = body.strip_prefix("Controller process ID:") {
-                q.controller = pid.trim().parse().ok();
-            } else if body.bytes().all(|b| b.is_ascii_digit()) {
-                // The lines under `Process IDs:` are bare numbers; nothing else in a queue is.
-                push_unique(&mut q.pids, body.parse().unwrap_or(0));
-            } else if let Some((pid, image)) = process_line(body) {
-                push_unique(&mut q.pids, pid);
-                if q.image.is_none() {
-                    q.image = Some(image);
-                }
-            } else if let Some(services) = body.strip_prefix("Services:") {
-                q.services.extend(
-                    services
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned),
-                );
-            }
-        }
-    }
-
-    let mut found: BTreeMap<String, (String, Vec<u32>, Option<String>)> = BTreeMap::new();
-    let mut add = |url: &str, owner: Option<&RequestQueue>| {
-        let entry = found
-            .entry(url.to_ascii_uppercase())
-            .or_insert_with(|| (url.to_owned(), Vec::new(), None));
-        if let Some(q) = owner {
-            let mut pids = q.pids.clone();
-            pids.retain(|&p| p != 0);
-            if pids.is_empty() {
-                pids.extend(q.controller);
-            }
-            for pid in pids {
-                push_unique(&mut entry.1, pid);
-            }
-            if entry.2.is_none() {
-                entry.2 =
-                    describe_process(q.image.as_deref().map(|i| file_name(i.trim())), &q.services);
-            }
-        }
-    };
-    for q in &queues {
-        for url in &q.urls {
-            add(url, Some(q));
-        }
-    }
-    for g in &groups {
-        let owner = g.parent.map(|p| &queues[p]).or_else(|| {
-            let name = g.queue_name.as_deref()?;
-            let mut named = queues.iter().filter(|q| q.name == name);
-            match (named.next(), named.next()) {
-                (Some(only), None) => Some(only),
-                _ => None,
-            }
-        });
-        for url in &g.urls {
-            add(url, owner);
-        }
-    }
-    for url in &orphan_urls {
-        add(url, None);
-    }
-    let mut out: Vec<HttpSysRegistration> = found
-        .into_values()
-        .map(|(url, mut pids, process_name)| {
-            pids.sort_unstable();
-            HttpSysRegistration {
-                port: url_port(&url),
-                url,
-                pids,
-                process_name,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| a.port.cmp(&b.port).then_with(|| a.url.cmp(&b.url)));
-    out
-}
-
-fn is_url(body: &str) -> bool {
-    let lower = body.get(..8).unwrap_or(body).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// `ID: 2688, image: C:\Windows\System32\svchost.exe` → (2688, the image).
-fn process_line(body: &str) -> Option<(u32, String)> {
-    let (id_part, image_part) = body.split_once(',')?;
-    let (_, pid) = id_part.split_once(':')?;
-    let pid = pid.trim().parse().ok()?;
-    let (_, image) = image_part.split_once(':')?;
-    Some((pid, image.trim().to_owned()))
-}
-
-fn push_unique(list: &mut Vec<u32>, value: u32) {
-    if !list.contains(&value) {
-        list.push(value);
-    }
-}
-
-/// The port of an http.sys URL: `HTTP://+:80/x/` → 80, `HTTP://127.0.0.1:8000:127.0.0.1/`
-/// (IIS's IP-bound form) → 8000, `HTTP://[::1]:47001/` → 47001, `HTTPS://host/` → 443.
-pub fn url_port(url: &str) -> Option<u16> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let after_host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split_once(']')?.1
-    } else {
-        authority
-            .split_once(':')
-            .map_or("", |(_, p)| p)
-            .split(':')
-            .next()
-            .map_or("", |p| p)
-    };
-    let port = after_host.trim_start_matches(':');
-    if port.is_empty() {
-        return match scheme.to_ascii_lowercase().as_str() {
-            "http" => Some(80),
-            "https" => Some(443),
-            _ => None,
-        };
-    }
-    let digits: String = port.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Excluded port ranges and elevation
-// ---------------------------------------------------------------------------------------------
-
-/// The rows of `netsh interface ipv4|ipv6 show excludedportrange protocol=tcp` as (start, end).
-/// Rows are two port numbers, sometimes followed by `*` (an administered exclusion, added by
-/// `netsh … add excludedportrange`); the headings are translated, so they are not read.
-pub fn parse_excluded_port_ranges(text: &str) -> Vec<(u16, u16)> {
-    text.lines()
-        .filter_map(|line| {
-            let mut fields = line.split_whitespace();
-            let start: u16 = fields.next()?.parse().ok()?;
-            let end: u16 = fields.next()?.parse().ok()?;
-            match (fields.next(), fields.next()) {
-                (None | Some("*"), None) => (start <= end).then_some((start, end)),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-/// Whether `whoami /groups` shows an elevated token: the High (`S-1-16-12288`) or System
-/// (`S-1-16-16384`) mandatory level. SIDs are never translated.
-pub fn groups_show_elevation(text: &str) -> bool {
-    text.contains("S-1-16-12288") || text.contains("S-1-16-16384")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SC_QUERYEX: &str = include_str!("../../../tests/fixtures/windows/sc_queryex.txt");
-    const SC_QUERYEX_IT: &str = include_str!("../../../tests/fixtures/windows/sc_queryex_it.txt");
-    const TASKLIST: &str = include_str!("../../../tests/fixtures/windows/tasklist_svc.csv");
     const REG_HKLM: &str = include_str!("../../../tests/fixtures/windows/reg_uninstall_hklm.txt");
     const REG_WOW: &str = include_str!("../../../tests/fixtures/windows/reg_uninstall_wow6432.txt");
-    const NETSH_WS2019: &str =
-        include_str!("../../../tests/fixtures/windows/netsh_servicestate_ws2019.txt");
-    const NETSH_TWO_UNNAMED: &str =
-        include_str!("../../../tests/fixtures/windows/netsh_servicestate_two_unnamed.txt");
-    const NETSH_REQUESTQ: &str =
-        include_str!("../../../tests/fixtures/windows/netsh_servicestate_requestq.txt");
-    const NETSH_REQUESTQ_IIS: &str =
-        include_str!("../../../tests/fixtures/windows/netsh_servicestate_requestq_iis.txt");
-    const NETSH_WIN11: &str =
-        include_str!("../../../tests/fixtures/windows/netsh_servicestate_win11.txt");
-    const EXCLUDED_EN: &str =
-        include_str!("../../../tests/fixtures/windows/netsh_excludedportrange_tcp.txt");
-    const EXCLUDED_ZH: &str =
-        include_str!("../../../tests/fixtures/windows/netsh_excludedportrange_zh.txt");
 
     fn crlf(text: &str) -> String {
         text.replace('\n', "\r\n")
     }
 
-    fn service<'a>(list: &'a [ScService], name: &str) -> &'a ScService {
-        list.iter()
-            .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("{name} missing from {list:?}"))
-    }
-
-    fn reg<'a>(list: &'a [HttpSysRegistration], url: &str) -> &'a HttpSysRegistration {
-        list.iter()
-            .find(|r| r.url == url)
-            .unwrap_or_else(|| panic!("{url} missing from {list:?}"))
-    }
-
-    #[test]
-    fn sc_queryex_names_every_service_with_state_and_pid() {
-        let services = parse_sc_queryex(&crlf(SC_QUERYEX));
-        assert_eq!(services.len(), 7);
-        assert_eq!(
-            service(&services, "PoProxy"),
-            &ScService {
-                name: "PoProxy".into(),
-                display_name: "Norton AntiVirus Email Proxy".into(),
-                state: "running".into(),
-                pid: Some(2240),
+    // The fixtures' reader: `reg query <…\Uninstall> /s` text into the rows the registry API
+    // gives. Only the tests read text; the scanner asks the registry itself.
+    /// Parses `reg query <…\Uninstall> /s`: a key line (`HKEY_…\Uninstall\{GUID}`) then its values,
+    /// four-space separated (`    DisplayName    REG_SZ    7-Zip 23.01 (x64)`). Only the direct
+    /// subkeys of an `Uninstall` key are programs; values of deeper subkeys are ignored, and so
+    /// are keys without a `DisplayName` (Windows does not list them either). A key printed twice
+    /// is merged.
+    pub fn parse_reg_query_uninstall(text: &str) -> Vec<UninstallEntry> {
+        let mut entries: Vec<UninstallEntry> = Vec::new();
+        let mut current: Option<usize> = None;
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            if line.starts_with("HKEY_") {
+                let key = line.trim_end();
+                current = if is_uninstall_subkey(key) {
+                    Some(
+                        entries
+                            .iter()
+                            .position(|e| e.key.eq_ignore_ascii_case(key))
+                            .unwrap_or_else(|| {
+                                entries.push(UninstallEntry {
+                                    key: key.to_owned(),
+                                    ..UninstallEntry::default()
+                                });
+                                entries.len() - 1
+                            }),
+                    )
+                } else {
+                    None
+                };
+                continue;
             }
-        );
-        assert_eq!(service(&services, "WinRM").state, "start pending");
-        assert_eq!(
-            service(&services, "CDPUserSvc_4f1a2").display_name,
-            "Connected Devices Platform User Service_4f1a2"
-        );
+            let (Some(i), Some((name, kind, data))) = (current, parse_reg_value(line)) else {
+                continue;
+            };
+            let entry = &mut entries[i];
+            let text_value = || (!data.is_empty()).then(|| data.to_owned());
+            match (name.to_ascii_lowercase().as_str(), kind) {
+                ("displayname", "REG_SZ" | "REG_EXPAND_SZ") => entry.display_name = data.to_owned(),
+                ("displayversion", "REG_SZ" | "REG_EXPAND_SZ") => {
+                    entry.display_version = data.to_owned();
+                }
+                ("publisher", "REG_SZ" | "REG_EXPAND_SZ") => entry.publisher = data.to_owned(),
+                ("installlocation", "REG_SZ" | "REG_EXPAND_SZ") => {
+                    entry.install_location = text_value();
+                }
+                ("uninstallstring", "REG_SZ" | "REG_EXPAND_SZ") => {
+                    entry.uninstall_string = text_value();
+                }
+                ("quietuninstallstring", "REG_SZ" | "REG_EXPAND_SZ") => {
+                    entry.quiet_uninstall_string = text_value();
+                }
+                ("displayicon", "REG_SZ" | "REG_EXPAND_SZ") => entry.display_icon = text_value(),
+                ("systemcomponent", "REG_DWORD") => entry.system_component = parse_dword(data) == 1,
+                ("parentkeyname", _) => entry.is_update = !data.is_empty(),
+                _ => {}
+            }
+        }
+        entries.retain(|e| !e.display_name.trim().is_empty());
+        entries
     }
 
-    #[test]
-    fn sc_queryex_gives_a_stopped_service_no_pid() {
-        let services = parse_sc_queryex(SC_QUERYEX);
-        let spooler = service(&services, "Spooler");
-        assert_eq!(spooler.state, "stopped");
-        assert_eq!(spooler.pid, None);
+    /// `…\Uninstall\7-Zip` is a program; `…\Uninstall` itself and `…\Uninstall\{GUID}\Patches`
+    /// are not.
+    fn is_uninstall_subkey(key: &str) -> bool {
+        let lower = key.to_ascii_lowercase();
+        lower.rfind("\\uninstall\\").is_some_and(|at| {
+            let rest = &key[at + "\\uninstall\\".len()..];
+            !rest.is_empty() && !rest.contains('\\')
+        })
     }
 
-    #[test]
-    fn sc_queryex_shows_the_services_sharing_one_svchost() {
-        let services = parse_sc_queryex(SC_QUERYEX);
-        let mut sharing: Vec<&str> = services
-            .iter()
-            .filter(|s| s.pid == Some(1956))
-            .map(|s| s.name.as_str())
-            .collect();
-        sharing.sort_unstable();
-        assert_eq!(sharing, ["W3SVC", "WAS"]);
+    /// `    Name    REG_TYPE    data` → (name, type, data). Names may hold single spaces
+    /// (`Inno Setup: App Path`); an empty value prints no data at all.
+    fn parse_reg_value(line: &str) -> Option<(&str, &str, &str)> {
+        let body = line.strip_prefix("    ")?;
+        let at = body.find("    REG_")?;
+        let name = body[..at].trim();
+        let rest = &body[at + 4..];
+        let (kind, data) = rest.split_once("    ").unwrap_or((rest, ""));
+        Some((name, kind.trim(), data.trim_end()))
     }
 
-    #[test]
-    fn sc_queryex_is_read_on_italian_windows() {
-        let services = parse_sc_queryex(SC_QUERYEX_IT);
-        assert_eq!(
-            services,
-            vec![
-                ScService {
-                    name: "W3SVC".into(),
-                    display_name: "Servizio Pubblicazione sul Web".into(),
-                    state: "running".into(),
-                    pid: Some(1956),
-                },
-                ScService {
-                    name: "WSearch".into(),
-                    display_name: "Windows Search".into(),
-                    state: "stopped".into(),
-                    pid: None,
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn sc_queryex_error_output_gives_no_services() {
-        assert!(parse_sc_queryex(
-            "[SC] EnumQueryServicesStatus:OpenService FAILED 1060:\r\n\r\nThe specified service does not exist as an installed service.\r\n"
-        )
-        .is_empty());
-    }
-
-    #[test]
-    fn sc_qc_start_types_are_named_as_people_say_them() {
-        let qc = |line: &str| {
-            format!(
-                "[SC] QueryServiceConfig SUCCESS\r\n\r\nSERVICE_NAME: UsoSvc\r\n        TYPE               : 20  WIN32_SHARE_PROCESS \r\n{line}\r\n        ERROR_CONTROL      : 1   NORMAL\r\n        BINARY_PATH_NAME   : C:\\Windows\\system32\\svchost.exe -k netsvcs -p\r\n        LOAD_ORDER_GROUP   : \r\n        TAG                : 0\r\n        DISPLAY_NAME       : Update Orchestrator Service\r\n        DEPENDENCIES       : rpcss\r\n        SERVICE_START_NAME : LocalSystem\r\n"
+    fn parse_dword(data: &str) -> u64 {
+        let data = data.trim();
+        data.strip_prefix("0x")
+            .map_or_else(
+                || data.parse().ok(),
+                |hex| u64::from_str_radix(hex, 16).ok(),
             )
-        };
-        let start = |line: &str| parse_sc_qc_start_type(&qc(line));
-        assert_eq!(
-            start("        START_TYPE         : 2   AUTO_START").as_deref(),
-            Some("auto")
-        );
-        assert_eq!(
-            start("        START_TYPE         : 2   AUTO_START  (DELAYED)").as_deref(),
-            Some("auto (delayed)")
-        );
-        assert_eq!(
-            start("        START_TYPE         : 3   DEMAND_START").as_deref(),
-            Some("manual")
-        );
-        assert_eq!(
-            start("        START_TYPE         : 4   DISABLED").as_deref(),
-            Some("disabled")
-        );
-        assert_eq!(
-            start("        TIPO_AVVIO                : 2   AUTO_START  (DELAYED)").as_deref(),
-            Some("auto (delayed)")
-        );
-        assert_eq!(
-            parse_sc_qc_start_type(
-                "[SC] OpenService FAILED 1060:\r\n\r\nThe specified service does not exist as an installed service.\r\n"
-            ),
-            None
-        );
-    }
-
-    #[test]
-    fn tasklist_lists_the_services_each_process_hosts() {
-        let rows = parse_tasklist_svc_csv(TASKLIST);
-        assert!(rows.contains(&(
-            1012,
-            vec![
-                "BrokerInfrastructure".into(),
-                "DcomLaunch".into(),
-                "PlugPlay".into(),
-                "Power".into(),
-                "SystemEventsBroker".into()
-            ]
-        )));
-        assert!(rows.contains(&(1956, vec!["W3SVC".into(), "WAS".into()])));
-        assert!(
-            rows.iter().all(|(pid, _)| *pid != 4 && *pid != 3420),
-            "N/A rows carry no services"
-        );
-    }
-
-    #[test]
-    fn tasklist_rows_keep_images_and_skip_the_header() {
-        let text = format!("\"Image Name\",\"PID\",\"Services\"\r\n{TASKLIST}");
-        let rows = parse_tasklist_rows(&text);
-        assert_eq!(rows.len(), 12);
-        assert_eq!(rows[1].image, "System");
-        assert_eq!(rows[1].pid, 4);
-        assert!(rows[1].services.is_empty());
-    }
-
-    #[test]
-    fn processes_are_described_by_image_and_services() {
-        assert_eq!(
-            describe_process(Some("svchost.exe"), &["W3SVC".into(), "WAS".into()]).as_deref(),
-            Some("svchost.exe (W3SVC, WAS)")
-        );
-        assert_eq!(
-            describe_process(Some("<?>"), &["WinRM".into()]).as_deref(),
-            Some("service WinRM")
-        );
-        assert_eq!(describe_process(None, &[]), None);
+            .unwrap_or(0)
     }
 
     #[test]
@@ -1201,143 +562,5 @@ mod tests {
         .expanded(&lookup);
         let entries = [entry];
         assert!(match_product(&entries, r"C:\Program Files\Contoso\x.exe").is_some());
-    }
-
-    #[test]
-    fn session_view_ties_urls_to_queues_by_unique_name() {
-        // Windows Server 2019: queues list PIDs but no URLs.
-        let regs = parse_netsh_servicestate(&crlf(NETSH_WS2019));
-        assert_eq!(regs.len(), 3);
-        let wsman = reg(&regs, "HTTP://+:5985/WSMAN/");
-        assert_eq!(wsman.port, Some(5985));
-        assert_eq!(wsman.pids, [3416]);
-        // IIS's application pool has no worker yet: its controller (WAS) stands for it.
-        let iis = reg(&regs, "HTTP://127.0.0.1:8000:127.0.0.1/");
-        assert_eq!(iis.port, Some(8000));
-        assert_eq!(iis.pids, [3408]);
-    }
-
-    #[test]
-    fn two_unnamed_queues_are_not_guessed_apart() {
-        let regs = parse_netsh_servicestate(NETSH_TWO_UNNAMED);
-        assert_eq!(regs.len(), 2);
-        let tomcat_port = reg(&regs, "HTTP://LOCALHOST:8080/");
-        assert_eq!(tomcat_port.port, Some(8080));
-        assert!(tomcat_port.pids.is_empty());
-    }
-
-    #[test]
-    fn request_queue_view_gives_each_url_its_processes() {
-        let regs = parse_netsh_servicestate(NETSH_REQUESTQ);
-        assert_eq!(
-            regs,
-            vec![HttpSysRegistration {
-                url: "HTTP://LOCALHOST:8082/".into(),
-                port: Some(8082),
-                pids: vec![2312],
-                process_name: None,
-            }]
-        );
-        let regs = parse_netsh_servicestate(&crlf(NETSH_REQUESTQ_IIS));
-        let ports: Vec<Option<u16>> = regs.iter().map(|r| r.port).collect();
-        assert_eq!(
-            ports,
-            [
-                Some(80),
-                Some(80),
-                Some(80),
-                Some(443),
-                Some(5985),
-                Some(47001)
-            ]
-        );
-        assert_eq!(reg(&regs, "HTTP://*:80/").pids, [4480]);
-        assert_eq!(reg(&regs, "HTTPS://*:443/").pids, [4480]);
-        assert_eq!(
-            reg(&regs, "HTTP://+:80/116B50EB-ECE2-41AC-8429-9F9E963361B7/").pids,
-            [2904]
-        );
-        assert_eq!(reg(&regs, "HTTP://[::1]:47001/WSMAN/").pids, [3568]);
-    }
-
-    #[test]
-    fn newer_windows_names_the_image_and_services_behind_port_80_and_443() {
-        let regs = parse_netsh_servicestate(&crlf(NETSH_WIN11));
-        assert_eq!(
-            regs.len(),
-            5,
-            "URLs listed twice are reported once: {regs:?}"
-        );
-        let wcf = reg(
-            &regs,
-            "HTTP://+:80/TEMPORARY_LISTEN_ADDRESSES/6B2A9C71-8B4E-4F0D-9C1D-3E1A0B7C5D21/",
-        );
-        assert_eq!(wcf.port, Some(80));
-        assert_eq!(wcf.pids, [6120]);
-        assert_eq!(wcf.process_name.as_deref(), Some("ContosoSync.exe"));
-        let iis = reg(&regs, "HTTP://*:80/");
-        assert_eq!(iis.pids, [1956]);
-        let agent = reg(&regs, "HTTPS://+:443/HOSTAGENT/VSWITCH/");
-        assert_eq!(agent.pids, [2688]);
-        assert_eq!(
-            agent.process_name.as_deref(),
-            Some("svchost.exe (NcHostAgent)")
-        );
-        let winrm = reg(&regs, "HTTP://+:5985/WSMAN/");
-        assert_eq!(winrm.pids, [3568]);
-        assert_eq!(winrm.process_name.as_deref(), Some("service WinRM"));
-    }
-
-    #[test]
-    fn url_ports_cover_wildcards_ip_bindings_ipv6_and_defaults() {
-        assert_eq!(
-            url_port("HTTP://+:80/TEMPORARY_LISTEN_ADDRESSES/"),
-            Some(80)
-        );
-        assert_eq!(url_port("HTTP://127.0.0.1:8000:127.0.0.1/"), Some(8000));
-        assert_eq!(url_port("HTTP://[::1]:47001/WSMAN/"), Some(47001));
-        assert_eq!(url_port("https://www.contoso.com/"), Some(443));
-        assert_eq!(url_port("HTTP://LOCALHOST/"), Some(80));
-        assert_eq!(url_port("not a url"), None);
-    }
-
-    #[test]
-    fn excluded_port_ranges_are_read_in_any_language() {
-        let expected_en = [
-            (1369, 1468),
-            (1858, 1957),
-            (2869, 2869),
-            (5357, 5357),
-            (15007, 15106),
-            (49152, 49152),
-            (50000, 50059),
-        ];
-        assert_eq!(parse_excluded_port_ranges(&crlf(EXCLUDED_EN)), expected_en);
-        assert_eq!(
-            parse_excluded_port_ranges(EXCLUDED_ZH),
-            [
-                (1145, 1244),
-                (3777, 3876),
-                (5433, 5532),
-                (8251, 8350),
-                (28385, 28385),
-                (50000, 50059)
-            ]
-        );
-        assert!(
-            parse_excluded_port_ranges("\r\nProtocol tcp Port Exclusion Ranges\r\n\r\nStart Port    End Port\r\n----------    --------\r\n\r\n* - Administered port exclusions.\r\n")
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn elevation_is_read_from_the_mandatory_label() {
-        let high = "Mandatory Label\\High Mandatory Level                          Label            S-1-16-12288\r\n";
-        let medium = "Mandatory Label\\Medium Mandatory Level                        Label            S-1-16-8192\r\n";
-        assert!(groups_show_elevation(high));
-        assert!(!groups_show_elevation(medium));
-        assert!(groups_show_elevation(
-            "\"Mandatory Label\\System Mandatory Level\",\"Label\",\"S-1-16-16384\",\"\""
-        ));
     }
 }

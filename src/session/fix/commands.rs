@@ -7,15 +7,16 @@ use crate::engine::kb::ActionKind;
 use crate::engine::safety::{package_refusal, service_refusal};
 use crate::engine::snapshot::{Product, Service, ServiceManager};
 use crate::platform::parse::cmdline::{msi_product_code, msiexec_uninstall_argv, uninstall_argv};
-use crate::platform::Machine;
+use crate::platform::{Command, Machine};
 
 fn argv(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| (*x).to_owned()).collect()
 }
 
-/// The service manager's commands. A systemd socket unit is stopped with its service, or
-/// socket activation would start the service again on the next connection.
-pub fn service_commands(kind: ActionKind, service: &Service) -> Result<Vec<Vec<String>>, String> {
+/// The service manager's steps. A systemd socket unit is stopped with its service, or
+/// socket activation would start the service again on the next connection. A Windows service
+/// is disabled and stopped through the Service Control Manager itself, not `sc.exe`.
+pub fn service_commands(kind: ActionKind, service: &Service) -> Result<Vec<Command>, String> {
     for id in std::iter::once(&service.id).chain(service.socket_unit.iter()) {
         if let Some(why) = service_refusal(id, service.manager) {
             return Err(why);
@@ -31,15 +32,12 @@ pub fn service_commands(kind: ActionKind, service: &Service) -> Result<Vec<Vec<S
             };
             cmd.push(service.id.clone());
             cmd.extend(service.socket_unit.clone());
-            vec![cmd]
+            vec![Command::Run(cmd)]
         }
         ServiceManager::Scm => {
-            let stop = argv(&["sc", "stop", &service.id]);
+            let stop = Command::StopService(service.id.clone());
             if disable {
-                vec![
-                    argv(&["sc", "config", &service.id, "start=", "disabled"]),
-                    stop,
-                ]
+                vec![Command::DisableService(service.id.clone()), stop]
             } else {
                 vec![stop]
             }
@@ -48,11 +46,11 @@ pub fn service_commands(kind: ActionKind, service: &Service) -> Result<Vec<Vec<S
             let target = format!("system/{}", service.id);
             if disable {
                 vec![
-                    argv(&["launchctl", "disable", &target]),
-                    argv(&["launchctl", "bootout", &target]),
+                    Command::Run(argv(&["launchctl", "disable", &target])),
+                    Command::Run(argv(&["launchctl", "bootout", &target])),
                 ]
             } else {
-                vec![argv(&["launchctl", "bootout", &target])]
+                vec![Command::Run(argv(&["launchctl", "bootout", &target]))]
             }
         }
     })
@@ -79,7 +77,7 @@ const SHELLS: [&str; 11] = [
 pub fn uninstall_commands(
     machine: &dyn Machine,
     product: &Product,
-) -> Result<Vec<Vec<String>>, String> {
+) -> Result<Vec<Command>, String> {
     if let Some(why) = &product.protected {
         return Err(why.clone());
     }
@@ -110,10 +108,13 @@ pub fn uninstall_commands(
             package()?;
             vec![argv(&["pacman", "-R", "--noconfirm", "--", name])]
         }
-        "registry" => vec![registry_uninstaller(product)?],
+        "registry" => return Ok(vec![Command::Uninstaller(registry_uninstaller(product)?)]),
         "app_bundle" => vec![trash_app_bundle(product)?],
         other => return Err(format!("PortSleuth cannot uninstall products from {other}")),
-    })
+    }
+    .into_iter()
+    .map(Command::Run)
+    .collect())
 }
 
 /// An MSI package is removed with `msiexec /x {product code}`; anything else runs its own
@@ -207,13 +208,13 @@ mod tests {
         );
         assert_eq!(
             cmds,
-            Ok(vec![argv(&[
+            Ok(vec![Command::Run(argv(&[
                 "systemctl",
                 "stop",
                 "--",
                 "dovecot.service",
                 "dovecot.socket"
-            ])])
+            ]))])
         );
         let cmds = service_commands(
             ActionKind::DisableService,
@@ -221,13 +222,13 @@ mod tests {
         );
         assert_eq!(
             cmds,
-            Ok(vec![argv(&[
+            Ok(vec![Command::Run(argv(&[
                 "systemctl",
                 "disable",
                 "--now",
                 "--",
                 "dovecot.service"
-            ])])
+            ]))])
         );
     }
 
@@ -243,17 +244,30 @@ mod tests {
     }
 
     #[test]
-    fn windows_services_are_disabled_then_stopped() {
+    fn windows_services_are_disabled_then_stopped_through_the_service_control_manager() {
+        let steps = service_commands(
+            ActionKind::DisableService,
+            &service(ServiceManager::Scm, "NAVAPSVC", None),
+        )
+        .expect("allowed");
         assert_eq!(
-            service_commands(
-                ActionKind::DisableService,
-                &service(ServiceManager::Scm, "NAVAPSVC", None)
-            ),
-            Ok(vec![
-                argv(&["sc", "config", "NAVAPSVC", "start=", "disabled"]),
-                argv(&["sc", "stop", "NAVAPSVC"])
-            ])
+            steps,
+            vec![
+                Command::DisableService("NAVAPSVC".into()),
+                Command::StopService("NAVAPSVC".into())
+            ]
         );
+        // The preview names the calls in words, not an `sc.exe` command line.
+        let words: Vec<String> = steps.iter().map(Command::describe).collect();
+        assert!(
+            words[0].contains("disabled (ChangeServiceConfig)"),
+            "{words:?}"
+        );
+        assert!(
+            words[1].contains("Service Control Manager to stop service NAVAPSVC"),
+            "{words:?}"
+        );
+        assert!(!words.iter().any(|w| w.contains("sc ")), "{words:?}");
     }
 
     #[test]
@@ -261,11 +275,11 @@ mod tests {
         let s = service(ServiceManager::Launchd, "com.example.mailguard", None);
         assert_eq!(
             service_commands(ActionKind::StopService, &s),
-            Ok(vec![argv(&[
+            Ok(vec![Command::Run(argv(&[
                 "launchctl",
                 "bootout",
                 "system/com.example.mailguard"
-            ])])
+            ]))])
         );
     }
 
@@ -293,8 +307,11 @@ mod tests {
         essential.protected = Some("base-files is an essential package".into());
         assert!(uninstall_commands(&m, &essential).is_err());
         let ok = uninstall_commands(&m, &product("dpkg", "nginx-core")).expect("a package");
-        assert_eq!(ok[0].last().map(String::as_str), Some("nginx-core"));
-        assert!(ok[0].contains(&"--".to_owned()));
+        let Command::Run(argv) = &ok[0] else {
+            panic!("a package manager's command: {ok:?}");
+        };
+        assert_eq!(argv.last().map(String::as_str), Some("nginx-core"));
+        assert!(argv.contains(&"--".to_owned()));
     }
 
     #[test]

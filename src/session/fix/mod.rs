@@ -18,7 +18,7 @@ use crate::engine::diagnose::{ActionTarget, Diagnosis, PlannedAction};
 use crate::engine::fixing::{check_target, verify_port, ActionRecord, Me, Outcome, PortNow};
 use crate::engine::kb::ActionKind;
 use crate::engine::snapshot::Snapshot;
-use crate::platform::{act, Machine, ScanOptions, Stopped};
+use crate::platform::{act, Command, Expected, Machine, ScanOptions, Stopped};
 use crate::report::Report;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -278,7 +278,7 @@ pub struct Prepared {
 #[derive(Debug, Clone)]
 enum Step {
     StopProcess { pid: u32 },
-    Run(Vec<Vec<String>>),
+    Run(Vec<Command>),
 }
 
 /// Re-checks the fresh plan's target and works out the exact commands from the fresh
@@ -336,10 +336,10 @@ fn steps(
     options: &FixOptions,
 ) -> Result<(Vec<String>, Step), String> {
     let t = &action.target;
-    let run = |argvs: Vec<Vec<String>>| {
+    let run = |steps: Vec<Command>| {
         (
-            argvs.iter().map(|a| a.join(" ")).collect(),
-            Step::Run(argvs),
+            steps.iter().map(Command::describe).collect(),
+            Step::Run(steps),
         )
     };
     Ok(match action.kind {
@@ -366,7 +366,7 @@ fn steps(
         }
         ActionKind::OpenReference => {
             let url = t.url.as_deref().unwrap_or_default();
-            run(vec![act::open_url_command(url)])
+            run(vec![Command::Run(act::open_url_command(url))])
         }
     })
 }
@@ -384,12 +384,22 @@ pub fn execute(machine: &dyn Machine, prepared: &Prepared, options: &FixOptions)
     );
     let result = match &prepared.step {
         Step::StopProcess { pid } => stop(machine, *pid, t, options),
-        Step::Run(argvs) => argvs
+        Step::Run(steps) => steps
             .iter()
-            .try_fold(String::new(), |_, argv| {
-                machine.run(argv).map_err(|e| e.to_string())
-            })
-            .map(|_| format!("ran: {}", prepared.commands.join("; "))),
+            .map(|step| machine.perform(step))
+            .collect::<Result<Vec<String>, String>>()
+            .map(|said| {
+                let said: Vec<String> = said.into_iter().filter(|s| !s.is_empty()).collect();
+                if said.is_empty() {
+                    format!("ran: {}", prepared.commands.join("; "))
+                } else {
+                    format!(
+                        "ran: {} ({})",
+                        prepared.commands.join("; "),
+                        said.join("; ")
+                    )
+                }
+            }),
     };
     match result {
         Ok(detail) => record.detail = detail,
@@ -429,8 +439,12 @@ fn stop(
             .is_some_and(|p| Some(p.start_time) == start)
     };
     let name = t.exe_name.as_deref().unwrap_or("the process");
+    let expected = Expected {
+        start_time: t.start_time,
+        exe: t.exe.clone(),
+    };
     machine
-        .stop_process(pid, options.grace, &still_same)
+        .stop_process(pid, &expected, options.grace, &still_same)
         .map_err(|e| e.to_string())
         .map(|how| match how {
             Stopped::Gracefully => format!("{name} exited after the polite request to stop"),
