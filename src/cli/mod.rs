@@ -8,6 +8,7 @@ mod fix;
 mod kb;
 mod output;
 mod scan;
+mod triage;
 
 pub use args::*;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// List listening sockets with the processes, services and products behind them.
     Scan(ScanArgs),
+    /// Diagnose many machines' snapshots against one error text: which hosts, held by what.
+    Triage(TriageArgs),
     /// Carry out one action from a diagnosis: re-checked, confirmed, verified by a re-scan.
     Fix(FixArgs),
     /// Render a saved JSON report as HTML, Markdown, text or JSON.
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Diagnose(args)) => diagnose::run(&cli.kb, args)?,
         Some(Command::Scan(args)) => scan::run(args)?,
         Some(Command::Fix(args)) => fix::run(&cli.kb, args)?,
+        Some(Command::Triage(args)) => triage::run(&cli.kb, &args)?,
         Some(Command::Report {
             action: ReportCommand::Render { report, out },
         }) => {

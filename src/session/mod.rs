@@ -12,6 +12,7 @@ pub mod files;
 pub mod fix;
 pub mod input;
 pub mod knowledge;
+pub mod triage;
 
 pub use case::Case;
 pub use error::{Exit, SessionError};
