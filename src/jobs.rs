@@ -141,6 +141,23 @@ impl<T: Send + 'static, P: Send + 'static> Job<T, P> {
     }
 }
 
+/// Runs `work` on every item on a pool of named worker threads (`portsleuth-pool-N`, one per
+/// core), and hands back the results in the items' order. The command line's batch work
+/// (`triage`) uses it; it waits for all of them, so the wizard never calls it from a frame.
+pub fn map_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use rayon::prelude::*;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("portsleuth-pool-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(|| items.par_iter().map(&work).collect()),
+        // Without threads to be had, the same work runs here, one item after another.
+        Err(_) => items.iter().map(work).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -358,3 +358,87 @@ fn as_root_a_package_whose_program_holds_the_port_is_uninstalled() {
         "the package is gone"
     );
 }
+
+/// The antivirus mail proxy cause, as `kb list` names it.
+const AV_PROXY_RULE: &str = "password-rejected-av-proxy-owns-mail-port";
+
+/// `portsleuth fix --text-file F --rule RULE --kind KIND` and `extra`, with the error text
+/// naming `port`: the form fleets use, planned from this machine's own fresh diagnosis.
+fn fix_by_rule(dir: &Path, port: u16, kind: &str, extra: &[&str]) -> Output {
+    let text = dir.join("error.txt");
+    std::fs::write(&text, seed_dialog(port)).expect("write the error text");
+    let mut args = vec![
+        "fix",
+        "--text-file",
+        text.to_str().expect("utf-8"),
+        "--rule",
+        AV_PROXY_RULE,
+        "--kind",
+        kind,
+    ];
+    args.extend_from_slice(extra);
+    portsleuth(&args)
+}
+
+#[test]
+fn fix_by_rule_dry_run_picks_this_machines_poproxy_and_changes_nothing() {
+    let mut l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let dir = tempfile::tempdir().expect("dir");
+    let record = dir.path().join("record.json");
+    let out = fix_by_rule(
+        dir.path(),
+        l.port,
+        "stop_process",
+        &["--dry-run", "--output", record.to_str().expect("p")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pid = l.child.id();
+    assert!(
+        stdout.contains(&format!("PoProxy.exe (PID {pid})")) && stdout.contains("dry run"),
+        "{stdout}"
+    );
+    let taken: Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("record written")).expect("json");
+    let a = &taken["actions_taken"][0];
+    assert_eq!(a["outcome"], "previewed");
+    assert_eq!(a["target"]["pid"], pid);
+    assert_eq!(a["target"]["exe_name"], "PoProxy.exe");
+    assert!(
+        !exits_within(&mut l.child, Duration::from_millis(300)),
+        "still running"
+    );
+}
+
+#[test]
+fn fix_by_rule_exits_3_when_this_machines_diagnosis_does_not_show_the_cause() {
+    // The mail server itself holds the port: the antivirus proxy cause is not there.
+    let mut l = spawn_listener("dovecot", "tcp:127.0.0.1:0");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = fix_by_rule(dir.path(), l.port, "stop_process", &["--yes"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("not applicable here:"), "{stdout}");
+    assert!(
+        !exits_within(&mut l.child, Duration::from_millis(300)),
+        "dovecot still runs"
+    );
+    // The cause is there, but not that kind of action: a PoProxy.exe no package installed
+    // has nothing to uninstall. Also in a dry run.
+    let mut p = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:0");
+    let out = fix_by_rule(dir.path(), p.port, "uninstall", &["--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("does not offer to uninstall"), "{stdout}");
+    assert!(!exits_within(&mut p.child, Duration::from_millis(100)));
+}

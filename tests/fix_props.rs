@@ -75,7 +75,7 @@ proptest! {
         let rule_id = rule.map_or(rule_id, str::to_owned);
         let requested = Requested::from_action(&rule_id, &planned);
         let got = attempt(&KNOWLEDGE, &m, TEXT, &requested, Attempt::Ask, GRACE);
-        let fresh = fresh_case(&KNOWLEDGE, &m, TEXT).expect("fresh plan");
+        let fresh = fresh_case(&KNOWLEDGE, &m, TEXT, false).expect("fresh plan");
         match got {
             Attempted::Confirm(prepared) => {
                 let in_fresh_plan = fresh.diagnosis.findings.iter().any(|f| {

@@ -1,5 +1,6 @@
 //! The command line's arguments, as clap reads them.
 
+use crate::report::triage::TriageFormat;
 use crate::report::Format;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -151,8 +152,9 @@ pub struct FixArgs {
     pub out: ReportOutput,
 }
 
-/// The kinds of action `fix --kind` takes.
+/// The kinds of action `fix --kind` takes, named as the report's action kinds are.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "snake_case")]
 pub enum FixKind {
     StopProcess,
     StopService,
@@ -170,6 +172,35 @@ impl FixKind {
             FixKind::Uninstall => ActionKind::Uninstall,
         }
     }
+}
+
+/// `triage`: one error text against many machines' snapshots.
+#[derive(Args, Debug)]
+pub struct TriageArgs {
+    /// The error text (each snapshot is diagnosed as the machine it is about).
+    #[arg(long, value_name = "F")]
+    pub text_file: PathBuf,
+    /// A folder of snapshots (`scan --format json`, one per host; subfolders are read too).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "files",
+        required_unless_present = "files"
+    )]
+    pub snapshots: Option<PathBuf>,
+    /// Snapshot files.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format; by default taken from the --output file's extension (.json, .html,
+    /// .csv), otherwise text.
+    #[arg(long, value_enum)]
+    pub format: Option<TriageFormat>,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "F")]
+    pub output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]

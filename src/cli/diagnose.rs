@@ -49,8 +49,10 @@ pub fn run(kb_dirs: &[PathBuf], args: DiagnoseArgs) -> Result<Exit, SessionError
         }
         case.probes = crate::session::probing::run(&requests, |_| {});
     }
-    if snapshot.is_some() {
-        case.diagnose(&knowledge, snapshot);
+    match snapshot {
+        Some(snapshot) if args.snapshot.is_some() => case.diagnose_with_loaded(&knowledge, snapshot),
+        Some(snapshot) => case.diagnose(&knowledge, Some(snapshot)),
+        None => {}
     }
     write_report(&case.report(&knowledge), &args.out)?;
     // The process ends next: handing the knowledge base's tens of thousands of allocations

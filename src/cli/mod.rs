@@ -9,6 +9,7 @@ mod kb;
 mod output;
 mod probe;
 mod scan;
+mod triage;
 
 pub use args::*;
 
@@ -44,6 +45,8 @@ pub enum Command {
     /// Look at a server's port from here, read-only: name lookup, connection, greeting, TLS
     /// and certificate, and the program that answered. Never sends a login.
     Probe(ProbeArgs),
+    /// Diagnose many machines' snapshots against one error text: which hosts, held by what.
+    Triage(TriageArgs),
     /// Carry out one action from a diagnosis: re-checked, confirmed, verified by a re-scan.
     Fix(FixArgs),
     /// Render a saved JSON report as HTML, Markdown, text or JSON.
@@ -104,6 +107,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Scan(args)) => scan::run(args)?,
         Some(Command::Probe(args)) => probe::run(args)?,
         Some(Command::Fix(args)) => fix::run(&cli.kb, args)?,
+        Some(Command::Triage(args)) => triage::run(&cli.kb, &args)?,
         Some(Command::Report {
             action: ReportCommand::Render { report, out },
         }) => {

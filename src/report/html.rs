@@ -17,7 +17,7 @@ use std::fmt::{self, Write as _};
 /// The most sockets the snapshot excerpt lists; the JSON report has them all.
 const MAX_SOCKET_ROWS: usize = 200;
 
-const STYLE: &str = "\
+pub(super) const STYLE: &str = "\
 :root{color-scheme:light}
 *{box-sizing:border-box}
 body{margin:0;background:#f3f4f6;color:#1f2937;font:15px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif}
@@ -67,7 +67,7 @@ a[href]::after{content:\" (\" attr(href) \")\";font-size:.85em;overflow-wrap:any
 /// escaped, control characters (C0, DEL, C1) dropped except newline and tab, and the
 /// invisible direction controls that can make text read backwards shown as visible
 /// `&#x202E;`-style text instead.
-struct Esc<'a>(&'a str);
+pub(super) struct Esc<'a>(pub(super) &'a str);
 
 impl fmt::Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -16,6 +16,7 @@ pub mod redact;
 pub mod rows;
 pub mod scan_text;
 pub mod text;
+pub mod triage;
 pub mod words;
 
 use crate::engine::diagnose::{Diagnosis, Finding};

@@ -75,6 +75,22 @@ impl Case {
         );
     }
 
+    /// Diagnoses with a snapshot the user brought (`--snapshot`, *Load the server's scan…*):
+    /// they chose it as the machine the text is about, so it stands for the server the text
+    /// names, whatever that machine is called (a DNS alias, an address), and the servers are
+    /// not placed against it.
+    pub fn diagnose_with_loaded(&mut self, knowledge: &Knowledge, snapshot: Snapshot) {
+        self.snapshot = Some(snapshot);
+        place_servers(&mut self.symptoms, None);
+        self.diagnosis = diagnose_with_probes(
+            knowledge.kb(),
+            &self.text,
+            &self.symptoms,
+            self.snapshot.as_ref(),
+            &self.probes,
+        );
+    }
+
     pub fn record(&mut self, record: ActionRecord) {
         self.actions_taken.push(record);
     }

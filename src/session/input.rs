@@ -62,32 +62,42 @@ pub fn text_from_bytes(bytes: &[u8], more: bool) -> Result<InputText, SessionErr
 /// A JSON file PortSleuth wrote, read back: bounded, with a byte-order mark (Notepad) allowed.
 fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, SessionError> {
     let (bytes, more) = read_file_limited(path)?;
+    json_from_bytes(&bytes, more, &path.display().to_string(), what)
+}
+
+/// JSON from the bytes of a file named `shown` (in messages).
+fn json_from_bytes(
+    bytes: &[u8],
+    more: bool,
+    shown: &str,
+    what: &str,
+) -> Result<serde_json::Value, SessionError> {
     if more {
         return Err(SessionError::Input(format!(
-            "{} is too large to be a PortSleuth {what}",
-            path.display()
+            "{shown} is too large to be a PortSleuth {what}"
         )));
     }
-    let text = match decode_input(&bytes) {
+    let text = match decode_input(bytes) {
         Decoded::Text { text, .. } => text,
         Decoded::Binary { .. } => {
             return Err(SessionError::Input(format!(
-                "{} is not a PortSleuth {what}: it is not text",
-                path.display()
+                "{shown} is not a PortSleuth {what}: it is not text"
             )))
         }
     };
     serde_json::from_str(text.trim_start_matches('\u{FEFF}')).map_err(|e| {
-        SessionError::Input(format!(
-            "{} is not a PortSleuth {what}: not JSON ({e})",
-            path.display()
-        ))
+        let how = if e.is_eof() {
+            "cut short (the file ends inside the JSON)".to_owned()
+        } else {
+            format!("not JSON ({e})")
+        };
+        SessionError::Input(format!("{shown} is not a PortSleuth {what}: {how}"))
     })
 }
 
 /// The schema a document says it follows must be one this version reads.
 fn check_schema(
-    path: &Path,
+    shown: &str,
     value: &serde_json::Value,
     wanted: &str,
     what: &str,
@@ -95,46 +105,79 @@ fn check_schema(
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(s) if s == wanted => Ok(()),
         Some(other) => Err(SessionError::Input(format!(
-            "{} is a {other} document; this PortSleuth reads {what}s of schema {wanted}",
-            path.display()
+            "{shown} is a {} document; this PortSleuth reads {what}s of schema {wanted}",
+            clip_words(other)
         ))),
         None => Err(SessionError::Input(format!(
-            "{} is not a PortSleuth {what}: it has no schema field",
-            path.display()
+            "{shown} is not a PortSleuth {what}: it has no schema field"
         ))),
+    }
+}
+
+/// A value from a file, made fit for a one-line message: no control characters, at most 80
+/// characters.
+fn clip_words(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| !c.is_control()).take(80).collect();
+    if clean.len() < s.len() {
+        format!("{clean}…")
+    } else {
+        clean
     }
 }
 
 /// Reads a snapshot file, or the snapshot inside a JSON report.
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, SessionError> {
-    let value = read_json(path, "snapshot")?;
+    let (bytes, more) = read_file_limited(path)?;
+    snapshot_from_bytes(&bytes, more, &path.display().to_string())
+}
+
+/// A snapshot (or the snapshot inside a JSON report) from the bytes of a file named `shown`
+/// in messages, with the same checks whichever door read the file.
+pub fn snapshot_from_bytes(
+    bytes: &[u8],
+    more: bool,
+    shown: &str,
+) -> Result<Snapshot, SessionError> {
+    // The common case, a snapshot file as `scan` writes it, read straight into its type (a
+    // fleet triage reads thousands); anything else takes the way that can say what it is.
+    if !more {
+        if let Decoded::Text { text, .. } = decode_input(bytes) {
+            if let Ok(snapshot) =
+                serde_json::from_str::<Snapshot>(text.trim_start_matches('\u{FEFF}'))
+            {
+                if snapshot.schema == SNAPSHOT_SCHEMA {
+                    return Ok(snapshot);
+                }
+            }
+        }
+    }
+    let value = json_from_bytes(bytes, more, shown, "snapshot")?;
     let inner = if value.get("sockets").is_some() {
         value
     } else {
-        value
-            .get("snapshot")
-            .cloned()
-            .unwrap_or(serde_json::Value::Null)
+        match value.get("snapshot") {
+            Some(inner) if !inner.is_null() => inner.clone(),
+            _ => {
+                // Neither a snapshot nor a report with one: a document of another kind is
+                // named by its schema.
+                if value.get("schema").and_then(|s| s.as_str()) != Some(REPORT_SCHEMA) {
+                    check_schema(shown, &value, SNAPSHOT_SCHEMA, "snapshot")?;
+                }
+                return Err(SessionError::Input(format!(
+                    "{shown} holds no snapshot (it was made without a scan)"
+                )));
+            }
+        }
     };
-    if inner.is_null() {
-        return Err(SessionError::Input(format!(
-            "{} holds no snapshot (it was made without a scan)",
-            path.display()
-        )));
-    }
-    check_schema(path, &inner, SNAPSHOT_SCHEMA, "snapshot")?;
-    serde_json::from_value(inner).map_err(|e| {
-        SessionError::Input(format!(
-            "{} is not a PortSleuth snapshot: {e}",
-            path.display()
-        ))
-    })
+    check_schema(shown, &inner, SNAPSHOT_SCHEMA, "snapshot")?;
+    serde_json::from_value(inner)
+        .map_err(|e| SessionError::Input(format!("{shown} is not a PortSleuth snapshot: {e}")))
 }
 
 /// Reads a JSON report (`diagnose --format json`, `fix --output`).
 pub fn read_report(path: &Path) -> Result<Report, SessionError> {
     let value = read_json(path, "report")?;
-    check_schema(path, &value, REPORT_SCHEMA, "report")?;
+    check_schema(&path.display().to_string(), &value, REPORT_SCHEMA, "report")?;
     serde_json::from_value::<Report>(value)
         .map(Report::bounded)
         .map_err(|e| {

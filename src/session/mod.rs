@@ -13,6 +13,7 @@ pub mod fix;
 pub mod input;
 pub mod knowledge;
 pub mod probing;
+pub mod triage;
 
 pub use case::Case;
 pub use error::{Exit, SessionError};

@@ -160,7 +160,16 @@ COLLECTIONS=$WORK/collections
 INVENTORY=$WORK/inventory.ini
 FLEET=$WORK/fleet          # portsleuth_collect_dir on the controller
 SEED=$WORK/seed.txt
-cp assets/examples/seed-q298944-outlook-express.txt "$SEED"
+# What thirty tickets say: the Outlook Express dialog of the seed case (KB Q298944), without
+# the Exchange server's own event log lines (11508, 0x2740), which describe one server's
+# failed bind rather than each client's ticket.
+cat >"$SEED" <<'EOF'
+There was a problem logging onto your mail server. Your Password was
+rejected. Account: 'jsmith on EXCH01', Server:
+'exch01', Protocol: POP3, Server Response: '-ERR Logon failure:
+unknown user name or bad password.', Port 110, Secure(SSL): No, Server Error:
+0x800CCC90, Error Number: 0x800CCC92
+EOF
 mkdir -p "$ANSIBLE_HOME/tmp" "$COLLECTIONS"
 cat >"$ANSIBLE_CONFIG" <<EOF
 [defaults]

@@ -157,11 +157,14 @@ fn clip(s: &str) -> String {
 
 /// The case made again on this machine, now: the text read afresh, the ports it names scanned,
 /// diagnosed with the same knowledge. Without ports there is no holder to act on, so nothing
-/// is scanned.
+/// is scanned. With `as_server` this machine stands for the server the text names (a fleet's
+/// `fix --rule` on each host of one ticket); otherwise the servers are placed against it, as
+/// the diagnosis that planned the action did.
 pub fn fresh_case(
     knowledge: &Knowledge,
     machine: &dyn Machine,
     text: &str,
+    as_server: bool,
 ) -> Result<Case, String> {
     let mut case = Case::open(knowledge, text.to_owned(), None);
     let ports = case.symptoms.ports_to_check();
@@ -169,7 +172,11 @@ pub fn fresh_case(
         let snapshot = machine
             .scan(&ScanOptions { ports }, &mut |_| {}, &AtomicBool::new(false))
             .map_err(|e| e.to_string())?;
-        case.diagnose(knowledge, Some(snapshot));
+        if as_server {
+            case.diagnose_with_loaded(knowledge, snapshot);
+        } else {
+            case.diagnose(knowledge, Some(snapshot));
+        }
     }
     Ok(case)
 }
@@ -487,7 +494,8 @@ pub fn attempt(
     what: Attempt,
     grace: Duration,
 ) -> Attempted {
-    let fresh = match fresh_case(knowledge, machine, text) {
+    let by_meaning = requested.identity.is_none();
+    let fresh = match fresh_case(knowledge, machine, text, by_meaning) {
         Ok(case) => case,
         Err(e) => {
             return Attempted::Recorded(refused_request(
