@@ -50,7 +50,9 @@ pub fn run(kb_dirs: &[PathBuf], args: DiagnoseArgs) -> Result<Exit, SessionError
         case.probes = crate::session::probing::run(&requests, |_| {});
     }
     match snapshot {
-        Some(snapshot) if args.snapshot.is_some() => case.diagnose_with_loaded(&knowledge, snapshot),
+        Some(snapshot) if args.snapshot.is_some() => {
+            case.diagnose_with_loaded(&knowledge, snapshot)
+        }
         Some(snapshot) => case.diagnose(&knowledge, Some(snapshot)),
         None => {}
     }
