@@ -10,6 +10,8 @@ pub enum Column {
     Proto,
     Local,
     Port,
+    RemoteAddr,
+    RemotePort,
     State,
     Pid,
     Process,
@@ -19,10 +21,12 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 9] = [
+    pub const ALL: [Column; 11] = [
         Column::Proto,
         Column::Local,
         Column::Port,
+        Column::RemoteAddr,
+        Column::RemotePort,
         Column::State,
         Column::Pid,
         Column::Process,
@@ -36,6 +40,8 @@ impl Column {
             Column::Proto => "Proto",
             Column::Local => "Local address",
             Column::Port => "Port",
+            Column::RemoteAddr => "Remote address",
+            Column::RemotePort => "Remote port",
             Column::State => "State",
             Column::Pid => "PID",
             Column::Process => "Process",
@@ -50,8 +56,10 @@ impl Column {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub socket: SocketRow,
-    /// Everything shown, lower case, for the filter.
+    /// Everything shown (and only that), lower case, for the filter.
     haystack: String,
+    /// The remote port in words (empty for a listener).
+    remote_port_text: String,
 }
 
 impl std::ops::Deref for Row {
@@ -67,6 +75,8 @@ impl Row {
             Column::Proto => self.proto,
             Column::Local => &self.local_addr,
             Column::Port => "",
+            Column::RemoteAddr => &self.remote_addr,
+            Column::RemotePort => &self.remote_port_text,
             Column::State => &self.state,
             Column::Pid => &self.pid,
             Column::Process => &self.process,
@@ -98,22 +108,31 @@ impl SocketTable {
         self.rows = socket_rows(s, pinned_ports)
             .into_iter()
             .map(|socket| {
+                let remote_port_text = socket
+                    .remote_port
+                    .map(|p| p.to_string())
+                    .unwrap_or_default();
+                // Only what the columns show: a row the filter keeps shows what was typed.
                 let haystack = format!(
-                    "{} {}:{} {} {} {} {} {} {} {} {}",
+                    "{} {} {} {} {} {} {} {} {} {} {}",
                     socket.proto,
                     socket.local_addr,
                     socket.port,
-                    socket.remote(),
+                    socket.remote_addr,
+                    remote_port_text,
                     socket.state,
                     socket.pid,
                     socket.process,
-                    socket.exe,
                     socket.service,
                     socket.product,
                     socket.user
                 )
                 .to_lowercase();
-                Row { socket, haystack }
+                Row {
+                    socket,
+                    haystack,
+                    remote_port_text,
+                }
             })
             .collect();
         self.selected = None;
@@ -140,6 +159,7 @@ impl SocketTable {
                 Some((c, ascending)) => {
                     let o = match c {
                         Column::Port => ra.port.cmp(&rb.port),
+                        Column::RemotePort => ra.remote_port.cmp(&rb.remote_port),
                         Column::Pid => ra
                             .pids
                             .first()

@@ -45,6 +45,9 @@ pub fn action_line(a: &ActionRecord) -> String {
     if !a.commands.is_empty() {
         line.push_str(&format!(" [{}]", a.commands.join("; ")));
     }
+    if let Some(p) = &a.previewed_at {
+        line.push_str(&format!(" (previewed first at {p})"));
+    }
     if let Some(v) = &a.verification {
         line.push_str(&format!(" Re-scan: {v}."));
     }
