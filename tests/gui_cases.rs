@@ -412,3 +412,64 @@ fn at_800_by_600_every_column_of_the_scan_table_can_be_scrolled_to() {
         );
     }
 }
+
+/// What the last frame put on the clipboard.
+fn copied(h: &Harness<'_, PortSleuthApp>) -> Option<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+}
+
+#[test]
+fn ctrl_c_copies_the_selected_row_and_its_properties_show_path_and_local_start_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        proxy_machine(),
+        egui::vec2(1280.0, 860.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+
+    // Ctrl+C with no row selected copies nothing; with the row selected, the row.
+    h.event(egui::Event::Copy);
+    h.step();
+    assert_eq!(copied(&h), None);
+    h.get_by_label("PoProxy.exe").click();
+    h.run_steps(2);
+    h.event(egui::Event::Copy);
+    h.step();
+    let row = copied(&h).expect("Ctrl+C copied the row");
+    assert_eq!(
+        row,
+        "TCP\t0.0.0.0\t110\t\t\tLISTEN\t4242\tPoProxy.exe\t\t\t"
+    );
+
+    // The table as CSV (what the row menu's "Copy all as CSV" copies), with its header.
+    let csv = h.state().wizard.scan.table.shown_as(true);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Proto,Local address,Port,Remote address,Remote port,State,PID,Process,Service,Product,User")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("TCP,0.0.0.0,110,,,LISTEN,4242,PoProxy.exe,,,")
+    );
+
+    // Properties of the selected row: the path the tooltip alone used to show, and the start
+    // time in local time.
+    let selected = h.state().wizard.scan.table.selected;
+    h.state_mut()
+        .wizard
+        .apply(Command::ShowProperties(selected));
+    h.run_steps(3);
+    h.get_by_label("/opt/fake/PoProxy.exe");
+    h.get_by_label(&portsleuth::clock::local("2023-11-14T22:13:20Z"));
+}

@@ -155,6 +155,7 @@ impl PortSleuthApp {
         commands.extend(pages::fix::confirm_dialog(&ctx, &self.wizard));
         commands.extend(pages::report::replace_dialog(&ctx, &self.wizard));
         commands.extend(pages::history::window(&ctx, &self.wizard));
+        commands.extend(pages::scan::properties_window(&ctx, &self.wizard));
         if self.dragging {
             style::drop_overlay(&ctx);
         }
@@ -259,6 +260,23 @@ impl PortSleuthApp {
                 }
             }
         });
+        // Ctrl+C on the Scan step, with no text field taking it, copies the selected row.
+        let typing = ctx.memory(|m| m.focused().is_some()) && ctx.egui_wants_keyboard_input();
+        if self.wizard.step() == Step::Scan && !typing {
+            let table = &self.wizard.scan.table;
+            if let Some(text) = table.selected.and_then(|i| table.row_text(i)) {
+                ctx.input_mut(|i| {
+                    let before = i.events.len();
+                    i.events.retain(|e| !matches!(e, egui::Event::Copy));
+                    if i.events.len() != before {
+                        commands.push(Command::CopyText {
+                            text: text.clone(),
+                            what: "the selected row".into(),
+                        });
+                    }
+                });
+            }
+        }
         // A paste goes to the text box when it has focus and stays small; otherwise (the Paste
         // button, a paste elsewhere on the Describe page, or a huge paste) the wizard takes it.
         let text_focused = ctx.memory(|m| m.has_focus(pages::describe::text_id()));

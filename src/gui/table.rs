@@ -212,8 +212,53 @@ impl SocketTable {
         true
     }
 
+    /// A row as a line of text, its shown cells separated by tabs (what Ctrl+C copies).
+    pub fn row_text(&self, index: usize) -> Option<String> {
+        let r = self.rows.get(index)?;
+        Some(
+            Column::ALL
+                .iter()
+                .map(|&c| shown(r, c))
+                .collect::<Vec<_>>()
+                .join("\t"),
+        )
+    }
+
+    /// The rows shown, with a header line, as tab-separated text or as CSV.
+    pub fn shown_as(&self, csv: bool) -> String {
+        let cell = |v: &str| {
+            if csv && v.contains([',', '"', '\n']) {
+                format!("\"{}\"", v.replace('"', "\"\""))
+            } else {
+                v.to_owned()
+            }
+        };
+        let sep = if csv { "," } else { "\t" };
+        let mut out = Column::ALL
+            .iter()
+            .map(|c| cell(c.title()))
+            .collect::<Vec<_>>()
+            .join(sep);
+        out.push('\n');
+        for &i in &self.visible {
+            let r = &self.rows[i];
+            let line: Vec<String> = Column::ALL.iter().map(|&c| cell(&shown(r, c))).collect();
+            out.push_str(&line.join(sep));
+            out.push('\n');
+        }
+        out
+    }
+
     pub fn listeners(&self) -> usize {
         self.rows.iter().filter(|r| is_listener(r)).count()
+    }
+}
+
+/// A cell as the table shows it.
+fn shown(r: &Row, c: Column) -> String {
+    match c {
+        Column::Port => r.port.to_string(),
+        _ => r.cell(c).to_owned(),
     }
 }
 

@@ -99,7 +99,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
                 });
                 ui.separator();
                 commands.extend(before_and_after(ui, w));
-                socket_table(ui, table);
+                commands.extend(socket_table(ui, w, table));
             }
         }
     }
@@ -169,7 +169,8 @@ fn before_and_after(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     commands
 }
 
-fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
+fn socket_table(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable) -> Vec<Command> {
+    let mut commands = Vec::new();
     filter_bar(ui, t);
     // The columns keep their widths on a small screen; the table scrolls sideways instead.
     egui::ScrollArea::horizontal()
@@ -179,8 +180,9 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
             // scroll to; on a wide screen it fills the page.
             let spacing = ui.spacing().item_spacing.x * COLUMN_WIDTHS.len() as f32;
             ui.set_min_width(COLUMN_WIDTHS.iter().sum::<f32>() + spacing);
-            socket_rows(ui, t);
+            socket_rows(ui, w, t, &mut commands);
         });
+    commands
 }
 
 /// The columns' starting widths, in `Column::ALL` order.
@@ -188,7 +190,7 @@ const COLUMN_WIDTHS: [f32; 11] = [
     46.0, 120.0, 52.0, 120.0, 60.0, 92.0, 60.0, 140.0, 140.0, 150.0, 110.0,
 ];
 
-fn socket_rows(ui: &mut egui::Ui, t: &mut SocketTable) {
+fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mut Vec<Command>) {
     let row_height = 22.0;
     let mut builder = TableBuilder::new(ui)
         .id_salt("sockets")
@@ -262,9 +264,14 @@ fn socket_rows(ui: &mut egui::Ui, t: &mut SocketTable) {
                         }
                     });
                 }
-                if row.response().clicked() {
+                let response = row.response();
+                if response.clicked() || response.secondary_clicked() {
                     clicked_row = Some(index);
                 }
+                if response.double_clicked() {
+                    commands.push(Command::ShowProperties(Some(index)));
+                }
+                response.container_context_menu(|ui| row_menu(ui, w, t, index, commands));
             });
         });
     if let Some(c) = clicked_header {
@@ -273,6 +280,121 @@ fn socket_rows(ui: &mut egui::Ui, t: &mut SocketTable) {
     if let Some(i) = clicked_row {
         t.selected = Some(i);
     }
+}
+
+/// The right-click menu of a row: copy it or the table, its properties, stop its process.
+fn row_menu(
+    ui: &mut egui::Ui,
+    w: &Wizard,
+    t: &SocketTable,
+    index: usize,
+    commands: &mut Vec<Command>,
+) {
+    let copy = |text: Option<String>, what: &str| Command::CopyText {
+        text: text.unwrap_or_default(),
+        what: what.into(),
+    };
+    if ui.button("Copy row").clicked() {
+        commands.push(copy(t.row_text(index), "the row"));
+        ui.close();
+    }
+    if ui.button("Copy all as text").clicked() {
+        commands.push(copy(Some(t.shown_as(false)), "the table as text"));
+        ui.close();
+    }
+    if ui.button("Copy all as CSV").clicked() {
+        commands.push(copy(Some(t.shown_as(true)), "the table as CSV"));
+        ui.close();
+    }
+    ui.separator();
+    if ui.button("Properties").clicked() {
+        commands.push(Command::ShowProperties(Some(index)));
+        ui.close();
+    }
+    // Stopping goes through the Fix step's own action: re-checked, confirmed, verified.
+    let stop = t.rows[index].pids.first().and_then(|pid| {
+        let id = format!("stop_process-{pid}");
+        w.case()?
+            .diagnosis
+            .findings
+            .iter()
+            .flat_map(|f| &f.actions)
+            .find(|a| a.id == id)
+            .map(|a| a.id.clone())
+    });
+    let button = ui
+        .add_enabled(stop.is_some(), egui::Button::new("Stop process\u{2026}"))
+        .on_disabled_hover_text("Offered when the diagnosis names this process as the cause");
+    if button.clicked() {
+        if let Some(id) = stop {
+            commands.push(Command::GoTo(Step::Fix));
+            commands.push(Command::AskToRun(id));
+        }
+        ui.close();
+    }
+}
+
+/// The properties of a row's process: what the scan knows of it, times in local time.
+pub fn properties_window(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(row) = w.scan.properties.and_then(|i| w.scan.table.rows.get(i)) else {
+        return commands;
+    };
+    let shown = if w.scan.showing_before {
+        w.scan.before.as_ref()
+    } else {
+        w.scan.snapshot.as_ref()
+    };
+    let process = row
+        .pids
+        .first()
+        .and_then(|pid| shown?.processes.iter().find(|p| p.pid == *pid));
+    let mut open = true;
+    egui::Window::new("Properties")
+        .open(&mut open)
+        .collapsible(false)
+        .default_width(520.0)
+        .show(ctx, |ui| {
+            egui::Grid::new("properties").num_columns(2).show(ui, |ui| {
+                let mut line = |k: &str, v: String| {
+                    if !v.is_empty() {
+                        ui.label(RichText::new(k).strong());
+                        ui.add(egui::Label::new(v).wrap());
+                        ui.end_row();
+                    }
+                };
+                line(
+                    "Socket",
+                    format!(
+                        "{} {}:{} {}",
+                        row.proto, row.local_addr, row.port, row.state
+                    ),
+                );
+                line("Remote", row.remote());
+                line("Process", row.process.clone());
+                line("PID", row.pid.clone());
+                if let Some(p) = process {
+                    line("Path", p.exe.clone().unwrap_or_default());
+                    line("Command line", p.cmd.join(" "));
+                    line("User", p.user.clone().unwrap_or_default());
+                    line(
+                        "Started",
+                        crate::clock::local(&crate::clock::rfc3339(p.start_time as i64)),
+                    );
+                    if let Some(v) = &p.version_info {
+                        line("Version", v.version.clone());
+                        line("Company", v.company.clone());
+                        line("Product name", v.product_name.clone());
+                    }
+                }
+                line("Service", row.service.clone());
+                line("Product", row.product.clone());
+            });
+        });
+    if !open {
+        commands.push(Command::ShowProperties(None));
+    }
+    commands
 }
 
 /// The filter, the listening-only switch and how many rows show.

@@ -127,6 +127,13 @@ pub enum Command {
     OpenPastCase(String),
     ExportPastCase(String),
     DeletePastCase(String),
+    /// Put this text on the clipboard (a row, or the table), saying what it was.
+    CopyText {
+        text: String,
+        what: String,
+    },
+    /// Show the properties of the table's row (by index), or close them.
+    ShowProperties(Option<usize>),
     /// The Scan table shows the machine before the latest fix (`true`) or after it.
     ShowBeforeFix(bool),
     RestartElevated,
@@ -383,6 +390,11 @@ impl Wizard {
             }
             Command::ReplaceCancelled => self.report.confirm_replace = None,
             Command::CopyReport => self.copy_report(),
+            Command::CopyText { text, what } => {
+                self.notice = Some(Notice::info(format!("Copied {what} to the clipboard.")));
+                self.clipboard = Some(text);
+            }
+            Command::ShowProperties(row) => self.scan.properties = row,
             Command::NewCase
             | Command::ShowHistory(_)
             | Command::OpenPastCase(_)

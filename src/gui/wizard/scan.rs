@@ -25,6 +25,8 @@ pub struct ScanStep {
     pub before: Option<Snapshot>,
     /// The table shows `before` instead of the latest scan.
     pub showing_before: bool,
+    /// The table row whose properties are shown.
+    pub properties: Option<usize>,
     /// The running scan was started by a fix: its result is the case's "after".
     pub after_fix: bool,
 }
@@ -37,6 +39,7 @@ impl Default for ScanStep {
             table: SocketTable::default(),
             before: None,
             showing_before: false,
+            properties: None,
             after_fix: false,
         }
     }
