@@ -315,6 +315,8 @@ fn format_and_redaction_are_remembered_between_runs() {
             h.query_by_label_contains("alias on EXCH01").is_none(),
             "the redacted preview hides the account"
         );
+        // As on exit: the settings written on a worker are waited for.
+        h.state_mut().save_settings();
     }
     let saved = std::fs::read_to_string(&settings).unwrap();
     assert!(

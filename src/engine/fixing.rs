@@ -48,6 +48,9 @@ pub struct ActionRecord {
     pub verification: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// When the same action was previewed before this (a preview and its run are one record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previewed_at: Option<String>,
 }
 
 impl ActionRecord {
@@ -69,6 +72,7 @@ impl ActionRecord {
             detail,
             verification: None,
             error: None,
+            previewed_at: None,
         }
     }
 }

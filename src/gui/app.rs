@@ -89,6 +89,9 @@ impl PortSleuthApp {
                 .unwrap_or_else(|| Arc::new(LiveMachine)),
         };
         let mut wizard = Wizard::new(engine, settings.format, settings.redact, Arc::clone(&wake));
+        if let Some(path) = &options.settings_path {
+            wizard.keep_history_in(crate::session::history::History::next_to(path));
+        }
         if let Some(writer) = options.writer.take() {
             wizard.report.set_writer(writer);
         }
@@ -151,6 +154,8 @@ impl PortSleuthApp {
         });
         commands.extend(pages::fix::confirm_dialog(&ctx, &self.wizard));
         commands.extend(pages::report::replace_dialog(&ctx, &self.wizard));
+        commands.extend(pages::history::window(&ctx, &self.wizard));
+        commands.extend(pages::scan::properties_window(&ctx, &self.wizard));
         if self.dragging {
             style::drop_overlay(&ctx);
         }
@@ -176,7 +181,30 @@ impl PortSleuthApp {
         ui.horizontal(|ui| {
             ui.add_space(4.0);
             ui.heading(egui::RichText::new("PortSleuth").strong());
-            ui.label(egui::RichText::new("which program is really causing this error?").weak());
+            // The tag line gives way on a small screen, so the buttons never overlap.
+            if ui.available_width() > 1000.0 {
+                ui.label(egui::RichText::new("which program is really causing this error?").weak());
+            }
+            ui.separator();
+            let has_work = self.wizard.case().is_some() || !self.wizard.describe.text.is_empty();
+            if ui
+                .add_enabled(has_work, egui::Button::new("New case"))
+                .on_hover_text("Start again with an empty text; this case is kept in History")
+                .clicked()
+            {
+                commands.push(Command::NewCase);
+            }
+            let history = self.wizard.history.open;
+            if ui
+                .add_enabled(
+                    self.wizard.history.kept(),
+                    egui::Button::selectable(history, "History"),
+                )
+                .on_hover_text("Recent cases: open one again, save its report again, or delete it")
+                .clicked()
+            {
+                commands.push(Command::ShowHistory(!history));
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let before = self.settings.theme;
                 egui::ComboBox::from_id_salt("theme")
@@ -232,6 +260,23 @@ impl PortSleuthApp {
                 }
             }
         });
+        // Ctrl+C on the Scan step, with no text field taking it, copies the selected row.
+        let typing = ctx.memory(|m| m.focused().is_some()) && ctx.egui_wants_keyboard_input();
+        if self.wizard.step() == Step::Scan && !typing {
+            let table = &self.wizard.scan.table;
+            if let Some(text) = table.selected.and_then(|i| table.row_text(i)) {
+                ctx.input_mut(|i| {
+                    let before = i.events.len();
+                    i.events.retain(|e| !matches!(e, egui::Event::Copy));
+                    if i.events.len() != before {
+                        commands.push(Command::CopyText {
+                            text: text.clone(),
+                            what: "the selected row".into(),
+                        });
+                    }
+                });
+            }
+        }
         // A paste goes to the text box when it has focus and stays small; otherwise (the Paste
         // button, a paste elsewhere on the Describe page, or a huge paste) the wizard takes it.
         let text_focused = ctx.memory(|m| m.has_focus(pages::describe::text_id()));
@@ -328,6 +373,7 @@ impl eframe::App for PortSleuthApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.wizard.on_exit();
         self.save_settings();
     }
 }

@@ -10,6 +10,25 @@ pub fn apply(ctx: &egui::Context, theme: Theme) {
         Theme::Light => egui::ThemePreference::Light,
         Theme::Dark => egui::ThemePreference::Dark,
     });
+    // Text colours that keep 4.5:1 (WCAG AA) against every background the wizard draws on,
+    // the pinned rows and striped rows included; egui's defaults go down to about 2.7:1.
+    for (theme, text, weak) in [
+        (
+            egui::Theme::Dark,
+            Color32::from_gray(205),
+            Color32::from_gray(165),
+        ),
+        (
+            egui::Theme::Light,
+            Color32::from_gray(40),
+            Color32::from_gray(90),
+        ),
+    ] {
+        ctx.style_mut_of(theme, |style| {
+            style.visuals.widgets.noninteractive.fg_stroke.color = text;
+            style.visuals.weak_text_color = Some(weak);
+        });
+    }
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);
         style.spacing.button_padding = egui::vec2(10.0, 4.0);
@@ -33,7 +52,12 @@ pub fn dark(ui: &egui::Ui) -> bool {
 }
 
 pub fn good(ui: &egui::Ui) -> Color32 {
-    if dark(ui) {
+    good_in(dark(ui))
+}
+
+/// [`good`] in the dark (`true`) or light theme.
+pub fn good_in(dark: bool) -> Color32 {
+    if dark {
         Color32::from_rgb(110, 200, 120)
     } else {
         Color32::from_rgb(20, 120, 40)
@@ -41,7 +65,12 @@ pub fn good(ui: &egui::Ui) -> Color32 {
 }
 
 pub fn bad(ui: &egui::Ui) -> Color32 {
-    if dark(ui) {
+    bad_in(dark(ui))
+}
+
+/// [`bad`] in the dark (`true`) or light theme.
+pub fn bad_in(dark: bool) -> Color32 {
+    if dark {
         Color32::from_rgb(240, 110, 100)
     } else {
         Color32::from_rgb(180, 30, 30)
@@ -49,7 +78,12 @@ pub fn bad(ui: &egui::Ui) -> Color32 {
 }
 
 pub fn warn(ui: &egui::Ui) -> Color32 {
-    if dark(ui) {
+    warn_in(dark(ui))
+}
+
+/// [`warn`] in the dark (`true`) or light theme.
+pub fn warn_in(dark: bool) -> Color32 {
+    if dark {
         Color32::from_rgb(235, 190, 90)
     } else {
         Color32::from_rgb(150, 95, 0)
@@ -57,7 +91,12 @@ pub fn warn(ui: &egui::Ui) -> Color32 {
 }
 
 pub fn accent(ui: &egui::Ui) -> Color32 {
-    if dark(ui) {
+    accent_in(dark(ui))
+}
+
+/// [`accent`] in the dark (`true`) or light theme.
+pub fn accent_in(dark: bool) -> Color32 {
+    if dark {
         Color32::from_rgb(110, 170, 245)
     } else {
         BRAND
@@ -69,7 +108,12 @@ pub const BRAND: Color32 = Color32::from_rgb(31, 95, 174);
 
 /// A row background for the pinned ports of the error.
 pub fn pinned_fill(ui: &egui::Ui) -> Color32 {
-    if dark(ui) {
+    pinned_fill_in(dark(ui))
+}
+
+/// [`pinned_fill`] in the dark (`true`) or light theme.
+pub fn pinned_fill_in(dark: bool) -> Color32 {
+    if dark {
         Color32::from_rgba_unmultiplied(200, 150, 30, 40)
     } else {
         Color32::from_rgba_unmultiplied(255, 200, 60, 70)

@@ -10,6 +10,8 @@ pub enum Column {
     Proto,
     Local,
     Port,
+    RemoteAddr,
+    RemotePort,
     State,
     Pid,
     Process,
@@ -19,10 +21,12 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 9] = [
+    pub const ALL: [Column; 11] = [
         Column::Proto,
         Column::Local,
         Column::Port,
+        Column::RemoteAddr,
+        Column::RemotePort,
         Column::State,
         Column::Pid,
         Column::Process,
@@ -36,6 +40,8 @@ impl Column {
             Column::Proto => "Proto",
             Column::Local => "Local address",
             Column::Port => "Port",
+            Column::RemoteAddr => "Remote address",
+            Column::RemotePort => "Remote port",
             Column::State => "State",
             Column::Pid => "PID",
             Column::Process => "Process",
@@ -50,8 +56,10 @@ impl Column {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub socket: SocketRow,
-    /// Everything shown, lower case, for the filter.
+    /// Everything shown (and only that), lower case, for the filter.
     haystack: String,
+    /// The remote port in words (empty for a listener).
+    remote_port_text: String,
 }
 
 impl std::ops::Deref for Row {
@@ -67,6 +75,8 @@ impl Row {
             Column::Proto => self.proto,
             Column::Local => &self.local_addr,
             Column::Port => "",
+            Column::RemoteAddr => &self.remote_addr,
+            Column::RemotePort => &self.remote_port_text,
             Column::State => &self.state,
             Column::Pid => &self.pid,
             Column::Process => &self.process,
@@ -98,22 +108,31 @@ impl SocketTable {
         self.rows = socket_rows(s, pinned_ports)
             .into_iter()
             .map(|socket| {
+                let remote_port_text = socket
+                    .remote_port
+                    .map(|p| p.to_string())
+                    .unwrap_or_default();
+                // Only what the columns show: a row the filter keeps shows what was typed.
                 let haystack = format!(
-                    "{} {}:{} {} {} {} {} {} {} {} {}",
+                    "{} {} {} {} {} {} {} {} {} {} {}",
                     socket.proto,
                     socket.local_addr,
                     socket.port,
-                    socket.remote(),
+                    socket.remote_addr,
+                    remote_port_text,
                     socket.state,
                     socket.pid,
                     socket.process,
-                    socket.exe,
                     socket.service,
                     socket.product,
                     socket.user
                 )
                 .to_lowercase();
-                Row { socket, haystack }
+                Row {
+                    socket,
+                    haystack,
+                    remote_port_text,
+                }
             })
             .collect();
         self.selected = None;
@@ -140,6 +159,7 @@ impl SocketTable {
                 Some((c, ascending)) => {
                     let o = match c {
                         Column::Port => ra.port.cmp(&rb.port),
+                        Column::RemotePort => ra.remote_port.cmp(&rb.remote_port),
                         Column::Pid => ra
                             .pids
                             .first()
@@ -192,8 +212,53 @@ impl SocketTable {
         true
     }
 
+    /// A row as a line of text, its shown cells separated by tabs (what Ctrl+C copies).
+    pub fn row_text(&self, index: usize) -> Option<String> {
+        let r = self.rows.get(index)?;
+        Some(
+            Column::ALL
+                .iter()
+                .map(|&c| shown(r, c))
+                .collect::<Vec<_>>()
+                .join("\t"),
+        )
+    }
+
+    /// The rows shown, with a header line, as tab-separated text or as CSV.
+    pub fn shown_as(&self, csv: bool) -> String {
+        let cell = |v: &str| {
+            if csv && v.contains([',', '"', '\n']) {
+                format!("\"{}\"", v.replace('"', "\"\""))
+            } else {
+                v.to_owned()
+            }
+        };
+        let sep = if csv { "," } else { "\t" };
+        let mut out = Column::ALL
+            .iter()
+            .map(|c| cell(c.title()))
+            .collect::<Vec<_>>()
+            .join(sep);
+        out.push('\n');
+        for &i in &self.visible {
+            let r = &self.rows[i];
+            let line: Vec<String> = Column::ALL.iter().map(|&c| cell(&shown(r, c))).collect();
+            out.push_str(&line.join(sep));
+            out.push('\n');
+        }
+        out
+    }
+
     pub fn listeners(&self) -> usize {
         self.rows.iter().filter(|r| is_listener(r)).count()
+    }
+}
+
+/// A cell as the table shows it.
+fn shown(r: &Row, c: Column) -> String {
+    match c {
+        Column::Port => r.port.to_string(),
+        _ => r.cell(c).to_owned(),
     }
 }
 

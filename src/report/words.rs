@@ -45,6 +45,9 @@ pub fn action_line(a: &ActionRecord) -> String {
     if !a.commands.is_empty() {
         line.push_str(&format!(" [{}]", a.commands.join("; ")));
     }
+    if let Some(p) = &a.previewed_at {
+        line.push_str(&format!(" (previewed first at {p})"));
+    }
     if let Some(v) = &a.verification {
         line.push_str(&format!(" Re-scan: {v}."));
     }
@@ -105,6 +108,12 @@ pub fn human_bytes(n: usize) -> String {
 }
 
 /// "1 process", "3 processes": a count with its noun in the right number.
+/// A rule category's identifier in words for the main view (`av_mail_proxy` → "av mail
+/// proxy"); the identifier itself stays in the JSON report.
+pub fn category_words(id: &str) -> String {
+    id.replace('_', " ")
+}
+
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

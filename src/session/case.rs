@@ -5,7 +5,7 @@
 
 use super::Knowledge;
 use crate::engine::diagnose::{diagnose, diagnose_with_probes, place_servers, Diagnosis};
-use crate::engine::fixing::ActionRecord;
+use crate::engine::fixing::{ActionRecord, Outcome};
 use crate::engine::probe::Probe;
 use crate::engine::reader::Symptoms;
 use crate::engine::snapshot::Snapshot;
@@ -13,6 +13,9 @@ use crate::report::Report;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
+    /// PortSleuth's own name for the case: when it was opened, and a number (a file name in
+    /// the history).
+    pub id: String,
     /// When the case was opened (RFC 3339, UTC).
     pub opened_at: String,
     pub text: String,
@@ -23,6 +26,9 @@ pub struct Case {
     pub snapshot: Option<Snapshot>,
     /// Read-only probes of the servers the text names (`diagnose --probe`).
     pub probes: Vec<Probe>,
+    /// The snapshot taken before the latest fix, once a fix was done and the machine scanned
+    /// again: the case's "before", with `snapshot` its "after".
+    pub before: Option<Snapshot>,
     pub diagnosis: Diagnosis,
     /// Every action previewed, refused, cancelled or done on this case, in order.
     pub actions_taken: Vec<ActionRecord>,
@@ -33,13 +39,16 @@ impl Case {
     pub fn open(knowledge: &Knowledge, text: String, note: Option<String>) -> Case {
         let symptoms = knowledge.reader().read(&text);
         let diagnosis = diagnose(knowledge.kb(), &text, &symptoms, None);
+        let opened_at = crate::clock::now_rfc3339();
         Case {
-            opened_at: crate::clock::now_rfc3339(),
+            id: case_id(&opened_at),
+            opened_at,
             text,
             note,
             symptoms,
             snapshot: None,
             probes: Vec::new(),
+            before: None,
             diagnosis,
             actions_taken: Vec::new(),
         }
@@ -91,8 +100,32 @@ impl Case {
         );
     }
 
-    pub fn record(&mut self, record: ActionRecord) {
+    /// Keeps what happened to an action. A preview followed by the run (or the cancel, or a
+    /// second preview) of the same action is one record: the later one, noting the preview.
+    pub fn record(&mut self, mut record: ActionRecord) {
+        if let Some(last) = self.actions_taken.last_mut() {
+            if last.action_id == record.action_id && last.outcome == Outcome::Previewed {
+                record.previewed_at = Some(last.previewed_at.take().unwrap_or(last.at.clone()));
+                *last = record;
+                return;
+            }
+        }
         self.actions_taken.push(record);
+    }
+
+    /// The record of `action_id` done and verified on this case, if it was.
+    pub fn done(&self, action_id: &str) -> Option<&ActionRecord> {
+        self.actions_taken
+            .iter()
+            .rev()
+            .find(|r| r.action_id == action_id && r.outcome == Outcome::Done)
+    }
+
+    /// The machine was scanned again after a fix: the old snapshot becomes "before", the new
+    /// one "after", and the diagnosis is made again on the machine as it is now.
+    pub fn after_fix(&mut self, knowledge: &Knowledge, after: Snapshot) {
+        self.before = self.snapshot.take();
+        self.diagnose(knowledge, Some(after));
     }
 
     /// The case as a report, made now: the one way any door makes a report.
@@ -115,4 +148,16 @@ impl Case {
         report.actions_taken = self.actions_taken.clone();
         report
     }
+}
+
+/// `20261201T101500Z-3`: the time the case was opened, and a number that keeps two cases
+/// opened in the same second apart.
+fn case_id(opened_at: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stamp: String = opened_at
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    format!("{stamp}-{}-{n}", std::process::id())
 }

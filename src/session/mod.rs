@@ -10,6 +10,7 @@ pub mod case;
 pub mod error;
 pub mod files;
 pub mod fix;
+pub mod history;
 pub mod input;
 pub mod knowledge;
 pub mod probing;

@@ -7,6 +7,9 @@ use crate::gui::wizard::{Command, Wizard, EDIT_LIMIT, PREVIEW_BYTES};
 use crate::report::words::{human_bytes, side_sentence};
 use egui::RichText;
 
+/// Below this page width, what was read goes under the text instead of beside it.
+const STACK_BELOW: f32 = 720.0;
+
 pub fn text_id() -> egui::Id {
     egui::Id::unique("portsleuth-error-text")
 }
@@ -33,16 +36,8 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
             });
             ui.add_space(4.0);
         });
-    egui::Panel::right("what-was-read")
-        .default_size(360.0)
-        .size_range(260.0..=560.0)
-        .resizable(true)
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("read-scroll")
-                .show(ui, |ui| what_was_read(ui, w, text.trim().is_empty()));
-        });
-    let label = ui.horizontal(|ui| {
+    read_panel(ui, w, text.trim().is_empty());
+    let label = ui.horizontal_wrapped(|ui| {
         let label = ui.label(RichText::new("Error text").strong());
         if ui
             .button("Paste")
@@ -102,6 +97,34 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
             }
         });
     commands
+}
+
+/// What was read, beside the text when there is room for both; below it on a small screen,
+/// so the two never overlap.
+fn read_panel(ui: &mut egui::Ui, w: &Wizard, empty: bool) {
+    if ui.available_width() >= STACK_BELOW {
+        egui::Panel::right("what-was-read")
+            .default_size(360.0)
+            .size_range(260.0..=560.0)
+            .resizable(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("read-scroll")
+                    .show(ui, |ui| what_was_read(ui, w, empty));
+            });
+    } else {
+        let height = ui.available_height();
+        egui::Panel::bottom("what-was-read-below")
+            .default_size(height * 0.4)
+            .size_range((height * 0.2).max(80.0)..=(height * 0.6).max(120.0))
+            .resizable(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("read-scroll-below")
+                    .auto_shrink(false)
+                    .show(ui, |ui| what_was_read(ui, w, empty));
+            });
+    }
 }
 
 /// Selects the words a piece of evidence points at, once, and scrolls them into view.

@@ -20,7 +20,13 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         };
         ui.label(RichText::new(how).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if primary(ui, "Go to Fix", true).clicked() {
+            // From the text alone the next thing is to look at the machine; after a scan, to fix.
+            let to_fix = if report.diagnosis.scanned {
+                primary(ui, "Go to Fix", true)
+            } else {
+                ui.add(egui::Button::new("Go to Fix").min_size(egui::vec2(0.0, 32.0)))
+            };
+            if to_fix.clicked() {
                 commands.push(Command::GoTo(Step::Fix));
             }
         });
@@ -38,7 +44,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     }
     if !report.diagnosis.scanned
         && !w.scan_running()
-        && ui.button("Scan this machine to check").clicked()
+        && primary(ui, "Scan this machine to check", true).clicked()
     {
         commands.push(Command::StartScan);
     }
@@ -46,7 +52,15 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         ui.label(format!("Port {}: {}", h.port, h.summary));
     }
     ui.add_space(6.0);
-    egui::ScrollArea::vertical()
+    // A new diagnosis starts at its top card, not where the last one was scrolled to.
+    let seen = egui::Id::unique("portsleuth-diagnosis-seen");
+    let new_diagnosis = ui.data(|d| d.get_temp::<u64>(seen)) != Some(w.case_version());
+    ui.data_mut(|d| d.insert_temp(seen, w.case_version()));
+    let mut findings_area = egui::ScrollArea::vertical();
+    if new_diagnosis {
+        findings_area = findings_area.vertical_scroll_offset(0.0);
+    }
+    findings_area
         .id_salt("findings")
         .auto_shrink(false)
         .show(ui, |ui| {
@@ -69,7 +83,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
                     for r in &report.diagnosis.ruled_out {
                         ui.horizontal_wrapped(|ui| {
                             ui.label(RichText::new(&r.title).strong());
-                            ui.label(RichText::new(format!("({})", r.category.as_str())).weak());
+                            ui.label(RichText::new(format!("({})", crate::report::words::category_words(r.category.as_str()))).weak());
                         });
                         ui.label(format!("Why not: {}", r.why));
                         ui.add_space(4.0);
@@ -97,7 +111,12 @@ fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
                 ui.label(RichText::new(&f.title).heading().strong());
             });
             ui.horizontal(|ui| {
-                style::tag(ui, f.category.as_str(), style::accent(ui));
+                style::tag(
+                    ui,
+                    &crate::report::words::category_words(f.category.as_str()),
+                    style::accent(ui),
+                )
+                .on_hover_text(format!("Category identifier: {}", f.category.as_str()));
                 style::confidence_bar(ui, f.confidence);
             });
             style::section(ui, "Why");

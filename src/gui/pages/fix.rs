@@ -58,27 +58,8 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
             ui.add(egui::Label::new(format!("{}. {s}", n + 1)).wrap());
         }
     }
-    let busy = w.fix.busy() || w.fix.confirmation().is_some();
-    for a in &f.actions {
-        ui.horizontal(|ui| {
-            let run = ui
-                .add_enabled(!busy, egui::Button::new(RichText::new(&a.label).strong()).min_size(egui::vec2(0.0, 30.0)))
-                .on_hover_text(what_happens(a.kind));
-            if run.clicked() {
-                commands.push(Command::AskToRun(a.id.clone()));
-            }
-            let preview = ui
-                .add_enabled(!busy, egui::Button::new("Preview"))
-                .on_hover_text(format!("Re-check the target of \u{201c}{}\u{201d} and show the exact commands; change nothing", a.label));
-            if preview.clicked() {
-                commands.push(Command::Preview(a.id.clone()));
-            }
-        });
-        if let Some(c) = &a.caution {
-            ui.label(RichText::new(c).small().color(style::warn(ui)));
-        }
-        ui.add_space(4.0);
-    }
+    let busy = w.fix.busy() || w.fix.confirmation().is_some() || w.scan_running();
+    let first_open = action_buttons(ui, report, f, busy, &mut commands);
     for why in &f.withheld {
         ui.label(RichText::new(format!("Not offered: {why}")).color(style::warn(ui)));
     }
@@ -86,6 +67,11 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(words);
+        });
+    } else if w.scan_running() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Scanning the machine again to show it after the fix\u{2026}");
         });
     }
     if let Some(record) = &w.fix.last {
@@ -105,10 +91,74 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         });
     }
     ui.add_space(8.0);
-    if primary(ui, "Go to Report", true).clicked() {
+    // The report is the next thing once something was done; before that, the fix is.
+    let something_done = report
+        .actions_taken
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Done | Outcome::ProblemRemains));
+    let to_report = if something_done || first_open.is_none() {
+        primary(ui, "Go to Report", true)
+    } else {
+        ui.add(egui::Button::new("Go to Report").min_size(egui::vec2(0.0, 32.0)))
+    };
+    if to_report.clicked() {
         commands.push(Command::GoTo(Step::Report));
     }
     commands
+}
+
+/// The cause's actions: a button and a Preview each, or, once done and verified, the result in
+/// the button's place. Returns the first action not done yet (the page's primary one).
+fn action_buttons(
+    ui: &mut egui::Ui,
+    case: &crate::session::Case,
+    f: &crate::engine::diagnose::Finding,
+    busy: bool,
+    commands: &mut Vec<Command>,
+) -> Option<usize> {
+    // The first action not yet done is the step's one obvious next thing.
+    let first_open = f.actions.iter().position(|a| case.done(&a.id).is_none());
+    for (i, a) in f.actions.iter().enumerate() {
+        if let Some(done) = case.done(&a.id) {
+            // Done and verified: the button has become its result and cannot run again.
+            ui.label(
+                RichText::new(format!(
+                    "{}: done and verified at {}",
+                    a.label,
+                    crate::clock::local(&done.at)
+                ))
+                .strong()
+                .color(style::good(ui)),
+            );
+            ui.add_space(4.0);
+            continue;
+        }
+        ui.horizontal(|ui| {
+            let button = if Some(i) == first_open {
+                egui::Button::new(RichText::new(&a.label).strong().color(egui::Color32::WHITE))
+                    .fill(style::BRAND)
+            } else {
+                egui::Button::new(RichText::new(&a.label).strong())
+            };
+            let run = ui
+                .add_enabled(!busy, button.min_size(egui::vec2(0.0, 30.0)))
+                .on_hover_text(what_happens(a.kind));
+            if run.clicked() {
+                commands.push(Command::AskToRun(a.id.clone()));
+            }
+            let preview = ui
+                .add_enabled(!busy, egui::Button::new("Preview"))
+                .on_hover_text(format!("Re-check the target of \u{201c}{}\u{201d} and show the exact commands; change nothing", a.label));
+            if preview.clicked() {
+                commands.push(Command::Preview(a.id.clone()));
+            }
+        });
+        if let Some(c) = &a.caution {
+            ui.label(RichText::new(c).small().color(style::warn(ui)));
+        }
+        ui.add_space(4.0);
+    }
+    first_open
 }
 
 fn finding_words(i: usize, f: &crate::engine::diagnose::Finding) -> String {
@@ -165,6 +215,7 @@ fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
 pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
     let mut commands = Vec::new();
     let Some(prepared) = w.fix.confirmation() else {
+        ctx.data_mut(|d| d.remove::<bool>(confirm_focused()));
         return commands;
     };
     let (action, lines) = (&prepared.action, &prepared.commands);
@@ -207,10 +258,11 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
                 egui::Button::new(RichText::new("Run it").strong().color(egui::Color32::WHITE))
                     .fill(style::BRAND),
             );
-            let focus_once = egui::Id::unique("confirm-focus").with(&action.id);
-            if !ui.data(|d| d.get_temp::<bool>(focus_once).unwrap_or(false)) {
+            // Focus goes to "Run it" each time the dialog opens, so Enter runs it after an
+            // earlier Cancel too.
+            if !ui.data(|d| d.get_temp::<bool>(confirm_focused()).unwrap_or(false)) {
                 run.request_focus();
-                ui.data_mut(|d| d.insert_temp(focus_once, true));
+                ui.data_mut(|d| d.insert_temp(confirm_focused(), true));
             }
             if run.clicked() {
                 commands.push(Command::ConfirmRun);
@@ -225,6 +277,11 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
         commands.push(Command::CancelRun);
     }
     commands
+}
+
+/// Set while the confirmation is open and its button has been given the focus.
+fn confirm_focused() -> egui::Id {
+    egui::Id::unique("portsleuth-confirm-focused")
 }
 
 /// Whether PortSleuth runs elevated, and the way to elevate where there is one.

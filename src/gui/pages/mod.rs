@@ -4,6 +4,7 @@
 pub mod describe;
 pub mod diagnosis;
 pub mod fix;
+pub mod history;
 pub mod rail;
 pub mod report;
 pub mod scan;

@@ -2,7 +2,7 @@
 //! still needs.
 
 use crate::gui::wizard::{Command, ScanStage, Step, Wizard};
-use crate::report::words::{count, percent};
+use crate::report::words::count;
 use egui::RichText;
 
 pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
@@ -34,7 +34,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
             } else {
                 ui.visuals().text_color()
             };
-            ui.label(RichText::new(status).small().color(colour));
+            ui.add(egui::Label::new(RichText::new(status).small().color(colour)).truncate());
         });
         ui.add_space(8.0);
     }
@@ -90,7 +90,7 @@ fn status(w: &Wizard, step: Step) -> String {
             None => "needs a diagnosis".into(),
             Some(_) if w.case_stale() => "text changed: diagnose again".into(),
             Some(c) => match c.diagnosis.findings.first() {
-                Some(f) => format!("{} ({}%)", f.category.as_str(), percent(f.confidence)),
+                Some(f) => format!("{}: {}", confidence_word(f.confidence), f.title),
                 None => "cause not recognised".into(),
             },
         },
@@ -113,5 +113,18 @@ fn status(w: &Wizard, step: Step) -> String {
             None => "needs a diagnosis".into(),
             Some(_) => format!("{} report", w.report.format.label()),
         },
+    }
+}
+
+/// Confidence in a word a technician reads at a glance; the number is on the card.
+fn confidence_word(confidence: f64) -> &'static str {
+    if confidence >= 0.9 {
+        "Almost certain"
+    } else if confidence >= 0.75 {
+        "Likely"
+    } else if confidence >= 0.45 {
+        "Possible"
+    } else {
+        "Unlikely"
     }
 }

@@ -70,19 +70,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
         }
         ScanStage::Done { took } => {
             if let Some(s) = &w.scan.snapshot {
-                ui.horizontal_wrapped(|ui| {
-                    ui.label(format!(
-                        "{} sockets ({} listening), {} processes, {} services, {} products \u{2013} scanned in {} ms on {} ({}).",
-                        s.sockets.len(),
-                        table.listeners(),
-                        s.processes.len(),
-                        s.services.len(),
-                        s.products.len(),
-                        took.as_millis(),
-                        s.host.hostname,
-                        if s.host.elevated { "as administrator" } else { "not as administrator" }
-                    ));
-                });
+                summary(ui, s, table, *took);
                 if !s.warnings.is_empty() {
                     egui::CollapsingHeader::new(
                         RichText::new(format!(
@@ -110,15 +98,99 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
                     }
                 });
                 ui.separator();
-                socket_table(ui, table);
+                commands.extend(before_and_after(ui, w));
+                commands.extend(socket_table(ui, w, table));
             }
         }
     }
     commands
 }
 
-fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
+/// What the scan saw, in one sentence, with when and where.
+fn summary(
+    ui: &mut egui::Ui,
+    s: &crate::engine::snapshot::Snapshot,
+    table: &SocketTable,
+    took: std::time::Duration,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "{} ({} listening), {}, {}, {} \u{2013} scanned at {} in {} ms on {} ({}).",
+            count(s.sockets.len(), "socket", "sockets"),
+            table.listeners(),
+            count(s.processes.len(), "process", "processes"),
+            count(s.services.len(), "service", "services"),
+            count(s.products.len(), "product", "products"),
+            crate::clock::local(&s.taken_at),
+            took.as_millis(),
+            s.host.hostname,
+            if s.host.elevated {
+                "as administrator"
+            } else {
+                "not as administrator"
+            }
+        ));
+    });
+}
+
+/// After a fix: which state the table shows, with its time, and the switch to the other.
+fn before_and_after(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let (Some(before), Some(after)) = (&w.scan.before, &w.scan.snapshot) else {
+        return commands;
+    };
+    ui.horizontal_wrapped(|ui| {
+        if w.scan.showing_before {
+            ui.label(
+                RichText::new(format!(
+                    "Before the fix \u{2013} as scanned at {}",
+                    crate::clock::local(&before.taken_at)
+                ))
+                .strong()
+                .color(style::warn(ui)),
+            );
+            if ui.button("Show after the fix").clicked() {
+                commands.push(Command::ShowBeforeFix(false));
+            }
+        } else {
+            ui.label(
+                RichText::new(format!(
+                    "After the fix \u{2013} scanned again at {}",
+                    crate::clock::local(&after.taken_at)
+                ))
+                .strong()
+                .color(style::good(ui)),
+            );
+            if ui.button("Show before the fix").clicked() {
+                commands.push(Command::ShowBeforeFix(true));
+            }
+        }
+    });
+    commands
+}
+
+fn socket_table(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable) -> Vec<Command> {
+    let mut commands = Vec::new();
     filter_bar(ui, t);
+    // The columns keep their widths on a small screen; the table scrolls sideways instead.
+    egui::ScrollArea::horizontal()
+        .id_salt("sockets-sideways")
+        .show(ui, |ui| {
+            // The table is at least as wide as its columns, so the area has something to
+            // scroll to; on a wide screen it fills the page.
+            let spacing = ui.spacing().item_spacing.x * COLUMN_WIDTHS.len() as f32;
+            ui.set_min_width(COLUMN_WIDTHS.iter().sum::<f32>() + spacing);
+            socket_rows(ui, w, t, &mut commands);
+        });
+    commands
+}
+
+/// The columns' starting widths, in `Column::ALL` order.
+const COLUMN_WIDTHS: [f32; 11] = [
+    46.0, 120.0, 52.0, 120.0, 60.0, 92.0, 60.0, 140.0, 140.0, 150.0, 110.0,
+];
+
+fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mut Vec<Command>) {
     let row_height = 22.0;
     let mut builder = TableBuilder::new(ui)
         .id_salt("sockets")
@@ -126,15 +198,17 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Width::exact(46.0))
-        .column(Width::initial(120.0).clip(true))
-        .column(Width::exact(52.0))
-        .column(Width::initial(92.0).clip(true))
-        .column(Width::initial(60.0).clip(true))
-        .column(Width::initial(140.0).clip(true))
-        .column(Width::initial(140.0).clip(true))
-        .column(Width::initial(150.0).clip(true))
-        .column(Width::remainder().at_least(90.0).clip(true))
+        .column(Width::exact(COLUMN_WIDTHS[0]))
+        .column(Width::initial(COLUMN_WIDTHS[1]).clip(true))
+        .column(Width::exact(COLUMN_WIDTHS[2]))
+        .column(Width::initial(COLUMN_WIDTHS[3]).clip(true))
+        .column(Width::initial(COLUMN_WIDTHS[4]).clip(true))
+        .column(Width::initial(COLUMN_WIDTHS[5]).clip(true))
+        .column(Width::initial(COLUMN_WIDTHS[6]).clip(true))
+        .column(Width::initial(COLUMN_WIDTHS[7]).clip(true))
+        .column(Width::initial(COLUMN_WIDTHS[8]).clip(true))
+        .column(Width::initial(COLUMN_WIDTHS[9]).clip(true))
+        .column(Width::remainder().at_least(COLUMN_WIDTHS[10]).clip(true))
         .min_scrolled_height(200.0);
     if let Some(pos) = t.scroll_to.take() {
         builder = builder.scroll_to_row(pos, Some(egui::Align::Center));
@@ -177,7 +251,9 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
                         let text = match c {
                             Column::Port => RichText::new(r.port.to_string()).monospace(),
                             Column::Process if r.pinned => RichText::new(r.cell(c)).strong(),
-                            Column::Local => RichText::new(r.cell(c)).monospace(),
+                            Column::Local | Column::RemoteAddr | Column::RemotePort => {
+                                RichText::new(r.cell(c)).monospace()
+                            }
                             _ => RichText::new(r.cell(c)),
                         };
                         // Not selectable: a cell is read, not edited, and plain labels cost
@@ -188,9 +264,14 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
                         }
                     });
                 }
-                if row.response().clicked() {
+                let response = row.response();
+                if response.clicked() || response.secondary_clicked() {
                     clicked_row = Some(index);
                 }
+                if response.double_clicked() {
+                    commands.push(Command::ShowProperties(Some(index)));
+                }
+                response.container_context_menu(|ui| row_menu(ui, w, t, index, commands));
             });
         });
     if let Some(c) = clicked_header {
@@ -201,9 +282,126 @@ fn socket_table(ui: &mut egui::Ui, t: &mut SocketTable) {
     }
 }
 
+/// The right-click menu of a row: copy it or the table, its properties, stop its process.
+fn row_menu(
+    ui: &mut egui::Ui,
+    w: &Wizard,
+    t: &SocketTable,
+    index: usize,
+    commands: &mut Vec<Command>,
+) {
+    let copy = |text: Option<String>, what: &str| Command::CopyText {
+        text: text.unwrap_or_default(),
+        what: what.into(),
+    };
+    if ui.button("Copy row").clicked() {
+        commands.push(copy(t.row_text(index), "the row"));
+        ui.close();
+    }
+    if ui.button("Copy all as text").clicked() {
+        commands.push(copy(Some(t.shown_as(false)), "the table as text"));
+        ui.close();
+    }
+    if ui.button("Copy all as CSV").clicked() {
+        commands.push(copy(Some(t.shown_as(true)), "the table as CSV"));
+        ui.close();
+    }
+    ui.separator();
+    if ui.button("Properties").clicked() {
+        commands.push(Command::ShowProperties(Some(index)));
+        ui.close();
+    }
+    // Stopping goes through the Fix step's own action: re-checked, confirmed, verified.
+    let stop = t.rows[index].pids.first().and_then(|pid| {
+        let id = format!("stop_process-{pid}");
+        w.case()?
+            .diagnosis
+            .findings
+            .iter()
+            .flat_map(|f| &f.actions)
+            .find(|a| a.id == id)
+            .map(|a| a.id.clone())
+    });
+    let button = ui
+        .add_enabled(stop.is_some(), egui::Button::new("Stop process\u{2026}"))
+        .on_disabled_hover_text("Offered when the diagnosis names this process as the cause");
+    if button.clicked() {
+        if let Some(id) = stop {
+            commands.push(Command::GoTo(Step::Fix));
+            commands.push(Command::AskToRun(id));
+        }
+        ui.close();
+    }
+}
+
+/// The properties of a row's process: what the scan knows of it, times in local time.
+pub fn properties_window(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(row) = w.scan.properties.and_then(|i| w.scan.table.rows.get(i)) else {
+        return commands;
+    };
+    let shown = if w.scan.showing_before {
+        w.scan.before.as_ref()
+    } else {
+        w.scan.snapshot.as_ref()
+    };
+    let process = row
+        .pids
+        .first()
+        .and_then(|pid| shown?.processes.iter().find(|p| p.pid == *pid));
+    let mut open = true;
+    egui::Window::new("Properties")
+        .open(&mut open)
+        .collapsible(false)
+        .default_width(520.0)
+        .show(ctx, |ui| {
+            egui::Grid::new("properties").num_columns(2).show(ui, |ui| {
+                let mut line = |k: &str, v: String| {
+                    if !v.is_empty() {
+                        ui.label(RichText::new(k).strong());
+                        ui.add(egui::Label::new(v).wrap());
+                        ui.end_row();
+                    }
+                };
+                line(
+                    "Socket",
+                    format!(
+                        "{} {}:{} {}",
+                        row.proto, row.local_addr, row.port, row.state
+                    ),
+                );
+                line("Remote", row.remote());
+                line("Process", row.process.clone());
+                line("PID", row.pid.clone());
+                if let Some(p) = process {
+                    line("Path", p.exe.clone().unwrap_or_default());
+                    line("Command line", p.cmd.join(" "));
+                    line("User", p.user.clone().unwrap_or_default());
+                    line(
+                        "Started",
+                        crate::clock::local(&crate::clock::rfc3339(p.start_time as i64)),
+                    );
+                    if let Some(v) = &p.version_info {
+                        line("Version", v.version.clone());
+                        line("Company", v.company.clone());
+                        line("Product name", v.product_name.clone());
+                    }
+                }
+                line("Service", row.service.clone());
+                line("Product", row.product.clone());
+            });
+        });
+    if !open {
+        commands.push(Command::ShowProperties(None));
+    }
+    commands
+}
+
 /// The filter, the listening-only switch and how many rows show.
 fn filter_bar(ui: &mut egui::Ui, t: &mut SocketTable) {
-    ui.horizontal(|ui| {
+    // Wrapped, so a narrow window puts the counts on a second line instead of widening the
+    // page past the window's edge.
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label("Filter");
         let filter = ui
             .add(

@@ -8,11 +8,13 @@
 
 mod describe;
 mod fix;
+mod history;
 mod report;
 mod scan;
 
 pub use describe::{DescribeStep, EDIT_LIMIT, PREVIEW_BYTES};
 pub use fix::FixStep;
+pub use history::HistoryStep;
 pub use report::{ReportStep, Writer};
 pub use scan::{ScanStage, ScanStep};
 
@@ -117,6 +119,23 @@ pub enum Command {
     ReplaceConfirmed,
     ReplaceCancelled,
     CopyReport,
+    /// Keep the case in the history and start a fresh one with no text.
+    NewCase,
+    /// Open or close the History window.
+    ShowHistory(bool),
+    /// A past case from the history: open it, open it to save its report again, or forget it.
+    OpenPastCase(String),
+    ExportPastCase(String),
+    DeletePastCase(String),
+    /// Put this text on the clipboard (a row, or the table), saying what it was.
+    CopyText {
+        text: String,
+        what: String,
+    },
+    /// Show the properties of the table's row (by index), or close them.
+    ShowProperties(Option<usize>),
+    /// The Scan table shows the machine before the latest fix (`true`) or after it.
+    ShowBeforeFix(bool),
     RestartElevated,
     DismissNotice,
     /// Something went wrong outside the wizard (a dropped file that cannot be read).
@@ -143,6 +162,7 @@ pub struct Wizard {
     case_stale: bool,
     pub describe: DescribeStep,
     pub scan: ScanStep,
+    pub history: HistoryStep,
     pub fix: FixStep,
     pub report: ReportStep,
     elevated: Option<bool>,
@@ -180,6 +200,7 @@ impl Wizard {
             case_version: 0,
             case_stale: false,
             scan: ScanStep::default(),
+            history: HistoryStep::default(),
             fix: FixStep::default(),
             report: ReportStep::new(format, redact),
             elevated: None,
@@ -250,6 +271,7 @@ impl Wizard {
             || self.fix.busy()
             || self.report.busy()
             || self.describe.busy()
+            || self.history.busy()
             || self.elevation.is_some()
     }
 
@@ -273,6 +295,12 @@ impl Wizard {
         }
         if let Some(record) = self.fix.poll(&mut self.notice) {
             self.record(record);
+        }
+        for finished in self.history.poll() {
+            match finished {
+                history::Finished::Opened { case, export } => self.adopt(*case, export),
+                history::Finished::Problem(n) => self.notice = Some(n),
+            }
         }
         self.report.poll();
         // A file chosen in the save dialog is saved with the report as it is now.
@@ -362,9 +390,50 @@ impl Wizard {
             }
             Command::ReplaceCancelled => self.report.confirm_replace = None,
             Command::CopyReport => self.copy_report(),
+            Command::CopyText { text, what } => {
+                self.notice = Some(Notice::info(format!("Copied {what} to the clipboard.")));
+                self.clipboard = Some(text);
+            }
+            Command::ShowProperties(row) => self.scan.properties = row,
+            Command::NewCase
+            | Command::ShowHistory(_)
+            | Command::OpenPastCase(_)
+            | Command::ExportPastCase(_)
+            | Command::DeletePastCase(_)
+            | Command::ShowBeforeFix(_) => self.apply_case_command(command),
             Command::RestartElevated => self.restart_elevated(),
             Command::DismissNotice => self.notice = None,
             Command::Problem(words) => self.notice = Some(Notice::problem(words)),
+        }
+    }
+
+    /// The commands about cases: a new one, the history, and before/after a fix.
+    fn apply_case_command(&mut self, command: Command) {
+        match command {
+            Command::NewCase => {
+                self.describe.set_text(&self.engine, String::new(), None);
+                let had_case = self.case.is_some();
+                self.new_case();
+                self.step = Step::Describe;
+                if had_case && self.history.kept() {
+                    self.notice = Some(Notice::info(
+                        "A new case was started; the previous one is kept in History.",
+                    ));
+                }
+            }
+            Command::ShowHistory(open) => self.history.open = open,
+            Command::OpenPastCase(id) => {
+                self.history.open_case(&self.engine, id, false, &self.wake);
+            }
+            Command::ExportPastCase(id) => {
+                self.history.open_case(&self.engine, id, true, &self.wake);
+            }
+            Command::DeletePastCase(id) => self.history.delete(id, &self.wake),
+            Command::ShowBeforeFix(before) => {
+                let pinned = self.describe.symptoms.ports_to_check();
+                self.scan.show_before(before, &pinned);
+            }
+            _ => {}
         }
     }
 
@@ -387,8 +456,50 @@ impl Wizard {
         }
     }
 
-    /// The text was replaced: what was diagnosed and done belonged to the old one.
+    /// Uses the history store beside the settings file (none in tests that keep nothing).
+    pub fn keep_history_in(&mut self, store: crate::session::history::History) {
+        self.history = HistoryStep::new(Some(store), &self.wake);
+    }
+
+    /// Keeps the current case in the history (when there is one to keep).
+    fn keep_case(&mut self) {
+        if let Some(case) = &self.case {
+            self.history.keep(case, &self.wake);
+        }
+    }
+
+    /// On exit: the case being worked on is kept too, and the saves are waited for.
+    pub fn on_exit(&mut self) {
+        self.keep_case();
+        self.history.wait();
+    }
+
+    /// A past case, opened from the history, becomes the current one.
+    fn adopt(&mut self, case: Case, export: bool) {
+        self.new_case();
+        self.describe
+            .set_text(&self.engine, case.text.clone(), case.note.clone());
+        let pinned = self.describe.symptoms.ports_to_check();
+        self.scan.show_case(&case, &pinned);
+        self.notice = Some(Notice::info(format!(
+            "Opened the case of {}.",
+            crate::clock::local(&case.opened_at)
+        )));
+        self.case = Some(case);
+        self.case_version += 1;
+        self.history.open = false;
+        if export {
+            self.step = Step::Report;
+            self.report.save_with_dialog(&self.wake);
+        } else {
+            self.step = Step::Diagnosis;
+        }
+    }
+
+    /// The text was replaced: what was diagnosed and done belonged to the old one, which is
+    /// kept in the history.
     fn new_case(&mut self) {
+        self.keep_case();
         self.case = None;
         self.case_stale = false;
         self.case_version += 1;
@@ -416,11 +527,22 @@ impl Wizard {
         &mut self,
         result: Result<crate::engine::snapshot::Snapshot, crate::platform::ScanError>,
     ) {
-        if self
+        let after_fix = std::mem::take(&mut self.scan.after_fix);
+        if !self
             .scan
             .finish(result, &self.describe.symptoms.ports_to_check())
         {
-            self.diagnose();
+            return;
+        }
+        match (after_fix, self.case.as_mut(), self.scan.snapshot.clone()) {
+            (true, Some(case), Some(after)) if case.text == self.describe.text => {
+                case.after_fix(&self.engine.knowledge, after);
+                self.scan.before = case.before.clone();
+                self.case_version += 1;
+                self.fix.finding = 0;
+                self.fix.clear_confirmation();
+            }
+            _ => self.diagnose(),
         }
     }
 
@@ -432,20 +554,18 @@ impl Wizard {
         match &mut self.case {
             Some(case) if case.text == self.describe.text => case.diagnose(knowledge, snapshot),
             _ => {
-                let mut case = Case::open(
+                // Another text is another case: the old one goes to the history with its
+                // actions, and nothing of it is shown with the new one.
+                if let Some(old) = self.case.take() {
+                    self.history.keep(&old, &self.wake);
+                    self.fix = FixStep::default();
+                }
+                let case = Case::with_snapshot(
                     knowledge,
                     self.describe.text.clone(),
                     self.describe.note.clone(),
+                    snapshot,
                 );
-                let actions = self
-                    .case
-                    .take()
-                    .map(|c| c.actions_taken)
-                    .unwrap_or_default();
-                case.actions_taken = actions;
-                if snapshot.is_some() {
-                    case.diagnose(knowledge, snapshot);
-                }
                 self.case = Some(case);
             }
         }
@@ -457,6 +577,16 @@ impl Wizard {
 
     fn start_fix(&mut self, id: &str, what: crate::session::fix::Attempt) {
         let Some(case) = &self.case else { return };
+        // Done and verified is the end of that action: running it again could only turn the
+        // result into a confusing "not done, no longer running".
+        if let Some(done) = case.done(id) {
+            self.notice = Some(Notice::info(format!(
+                "Already done and verified at {}: {}",
+                crate::clock::local(&done.at),
+                done.label
+            )));
+            return;
+        }
         let report = case.report(&self.engine.knowledge);
         if let Err(n) = self.fix.start(&self.engine, &report, id, what, &self.wake) {
             self.notice = Some(n);
@@ -464,11 +594,21 @@ impl Wizard {
     }
 
     fn record(&mut self, record: crate::engine::fixing::ActionRecord) {
+        use crate::engine::fixing::Outcome;
+        let changed = matches!(record.outcome, Outcome::Done | Outcome::ProblemRemains);
         if let Some(case) = self.case.as_mut() {
             case.record(record.clone());
             self.case_version += 1;
         }
         self.fix.last = Some(record);
+        // Something changed on the machine: look again, so the table and the diagnosis show
+        // it as it is now, with what it was before kept beside it.
+        if changed && self.case.is_some() {
+            match self.scan.start(&self.engine, &self.wake) {
+                Ok(()) => self.scan.after_fix = true,
+                Err(n) => self.notice = Some(n),
+            }
+        }
     }
 
     /// The report as it will be saved, in the chosen format (cached per case version).

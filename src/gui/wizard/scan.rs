@@ -21,6 +21,14 @@ pub struct ScanStep {
     /// What the last scan (or a loaded snapshot) showed.
     pub snapshot: Option<Snapshot>,
     pub table: SocketTable,
+    /// The machine before the latest fix (the case's "before"), once a fix was done.
+    pub before: Option<Snapshot>,
+    /// The table shows `before` instead of the latest scan.
+    pub showing_before: bool,
+    /// The table row whose properties are shown.
+    pub properties: Option<usize>,
+    /// The running scan was started by a fix: its result is the case's "after".
+    pub after_fix: bool,
 }
 
 impl Default for ScanStep {
@@ -29,6 +37,10 @@ impl Default for ScanStep {
             stage: ScanStage::NotStarted,
             snapshot: None,
             table: SocketTable::default(),
+            before: None,
+            showing_before: false,
+            properties: None,
+            after_fix: false,
         }
     }
 }
@@ -86,6 +98,7 @@ impl ScanStep {
         };
         match result {
             Ok(snapshot) => {
+                self.showing_before = false;
                 self.table.load(&snapshot, pinned);
                 self.snapshot = Some(snapshot);
                 self.stage = ScanStage::Done { took };
@@ -100,6 +113,35 @@ impl ScanStep {
                 false
             }
         }
+    }
+
+    /// Shows the machine before the latest fix, or after it, in the table.
+    pub fn show_before(&mut self, before: bool, pinned: &[u16]) {
+        let shown = if before {
+            self.before.as_ref()
+        } else {
+            self.snapshot.as_ref()
+        };
+        if let Some(s) = shown {
+            self.table.load(s, pinned);
+            self.showing_before = before;
+        }
+    }
+
+    /// The scans of a case opened from the history.
+    pub fn show_case(&mut self, case: &crate::session::Case, pinned: &[u16]) {
+        if self.running() {
+            return;
+        }
+        *self = ScanStep::default();
+        if let Some(s) = &case.snapshot {
+            self.table.load(s, pinned);
+            self.snapshot = Some(s.clone());
+            self.stage = ScanStage::Done {
+                took: Duration::ZERO,
+            };
+        }
+        self.before = case.before.clone();
     }
 
     /// A new case: the last scan described the machine for the old text's ports.

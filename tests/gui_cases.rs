@@ -1,0 +1,475 @@
+//! The wizard as a technician keeps it open all day (issue 16): one case at a time with a
+//! history of the earlier ones, a table that shows the machine after a fix with the before a
+//! click away, actions that know they are done, and a layout that holds at 800×600. Driven
+//! through the accessibility tree (egui_kittest) on a fake machine, with real files.
+#![cfg(feature = "gui")]
+
+mod common;
+#[path = "common/fake_machine.rs"]
+mod fake_machine;
+
+use common::seed_dialog;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use fake_machine::FakeMachine;
+use portsleuth::engine::fixing::Outcome;
+use portsleuth::gui::wizard::{Command, Step};
+use portsleuth::gui::{GuiOptions, PortSleuthApp};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const STOP: &str = "Stop process PoProxy.exe (PID 4242)";
+
+fn app_sized(
+    settings: &Path,
+    machine: Arc<FakeMachine>,
+    size: egui::Vec2,
+) -> Harness<'static, PortSleuthApp> {
+    let settings = settings.to_path_buf();
+    Harness::builder()
+        .with_size(size)
+        .with_max_steps(1000)
+        .build_eframe(move |cc| {
+            PortSleuthApp::new(
+                &cc.egui_ctx,
+                GuiOptions {
+                    settings_path: Some(settings),
+                    machine: Some(machine),
+                    ..Default::default()
+                },
+            )
+        })
+}
+
+fn proxy_machine() -> Arc<FakeMachine> {
+    Arc::new(FakeMachine::with_listener("PoProxy.exe", 4242, 110))
+}
+
+fn wait_idle(h: &mut Harness<'_, PortSleuthApp>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    h.step();
+    while h.state().wizard.busy() {
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not finish in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(4);
+}
+
+fn paste(h: &mut Harness<'_, PortSleuthApp>, text: &str) {
+    h.event(egui::Event::Paste(text.to_owned()));
+    h.run_steps(4);
+}
+
+/// The seed error on a machine where PoProxy.exe holds 110, scanned, on the Fix step.
+fn at_fix(dir: &Path, machine: Arc<FakeMachine>) -> Harness<'static, PortSleuthApp> {
+    let mut h = app_sized(
+        &dir.join("settings.json"),
+        machine,
+        egui::vec2(1280.0, 860.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    h
+}
+
+/// Stops the proxy through the confirmation, and waits for the re-scan after it.
+fn stop_the_proxy(h: &mut Harness<'_, PortSleuthApp>) {
+    h.get_by_label(STOP).click();
+    wait_idle(h);
+    h.get_by_label("Run it").click();
+    wait_idle(h);
+}
+
+#[test]
+fn new_case_clears_the_actions_and_keeps_the_old_case_in_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let machine = proxy_machine();
+    let mut h = at_fix(dir.path(), machine.clone());
+    stop_the_proxy(&mut h);
+    h.get_by_label_contains("Done and verified");
+
+    h.get_by_label("New case").click();
+    wait_idle(&mut h);
+    let w = &h.state().wizard;
+    assert!(w.case().is_none(), "no diagnosis carried over");
+    assert!(w.fix.last.is_none(), "no result box carried over");
+    assert!(w.describe.text.is_empty());
+    assert_eq!(w.step(), Step::Describe);
+    assert_eq!(w.history.cases.len(), 1, "the old case is kept");
+    assert!(w.history.cases[0].fixed);
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("history"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), 1, "kept as one file next to settings.json");
+
+    // The next error starts with nothing of the last one: no actions, no findings, no boxes.
+    paste(
+        &mut h,
+        "Outlook: the server smtp.example.com could not be found (0x800CCC0D)",
+    );
+    h.get_by_label("Diagnose without scanning").click();
+    h.run_steps(4);
+    let case = h.state().wizard.case().expect("diagnosed");
+    assert!(case.actions_taken.is_empty());
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    assert!(h.query_by_label_contains("Done and verified").is_none());
+    assert!(h.query_by_label_contains("PoProxy").is_none());
+
+    // A new paste over a diagnosed case is a new case too: the DNS case joins the history.
+    h.state_mut().wizard.apply(Command::GoTo(Step::Describe));
+    h.run_steps(2);
+    paste(&mut h, &seed_dialog(110));
+    wait_idle(&mut h);
+    assert_eq!(h.state().wizard.history.cases.len(), 2);
+
+    // The fixed case comes back from History with what was done on it.
+    h.get_by_label("History").click();
+    h.run_steps(4);
+    h.get_by_label_contains("fixed and verified");
+    let open_fixed = h
+        .state()
+        .wizard
+        .history
+        .cases
+        .iter()
+        .position(|c| c.fixed)
+        .unwrap();
+    h.get_all_by_label("Open").nth(open_fixed).unwrap().click();
+    wait_idle(&mut h);
+    let case = h.state().wizard.case().expect("the old case is open again");
+    assert_eq!(case.actions_taken.len(), 1);
+    assert_eq!(case.actions_taken[0].outcome, Outcome::Done);
+    assert_eq!(h.state().wizard.step(), Step::Diagnosis);
+
+    // And it can be forgotten.
+    h.get_by_label("History").click();
+    h.run_steps(4);
+    let before = h.state().wizard.history.cases.len();
+    h.get_all_by_label("Delete").next().unwrap().click();
+    wait_idle(&mut h);
+    assert_eq!(h.state().wizard.history.cases.len(), before - 1);
+}
+
+#[test]
+fn after_a_fix_the_table_shows_the_machine_after_with_the_before_a_click_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = at_fix(dir.path(), proxy_machine());
+    stop_the_proxy(&mut h);
+    let case = h.state().wizard.case().unwrap();
+    let before = case
+        .before
+        .as_ref()
+        .expect("the scan before the fix is kept");
+    assert!(before.processes.iter().any(|p| p.pid == 4242));
+    let after = case.snapshot.as_ref().expect("scanned again after the fix");
+    assert!(
+        after.sockets.is_empty(),
+        "the after state is the live machine's"
+    );
+    // The diagnosis was made again on the machine as it is now: nothing offers to stop
+    // the process that is gone.
+    assert!(case.diagnosis.scanned);
+    assert!(case
+        .diagnosis
+        .findings
+        .iter()
+        .flat_map(|f| &f.actions)
+        .all(|a| a.label != STOP));
+
+    h.get_by_label("2  Scan").click();
+    h.run_steps(4);
+    h.get_by_label_contains("After the fix \u{2013} scanned again at");
+    assert!(
+        h.query_by_label("PoProxy.exe").is_none(),
+        "the table is not stale"
+    );
+    h.get_by_label("Show before the fix").click();
+    h.run_steps(4);
+    h.get_by_label_contains("Before the fix \u{2013} as scanned at");
+    h.get_by_label("PoProxy.exe");
+    h.get_by_label("Show after the fix").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("PoProxy.exe").is_none());
+}
+
+#[test]
+fn a_verified_action_becomes_its_result_and_cannot_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let machine = proxy_machine();
+    let mut h = at_fix(dir.path(), machine.clone());
+    let before = h.state().wizard.snapshot().unwrap().clone();
+    stop_the_proxy(&mut h);
+    h.get_by_label_contains("Done and verified");
+    let id = h.state().wizard.case().unwrap().actions_taken[0]
+        .action_id
+        .clone();
+
+    // The same machine state loaded again (a snapshot from before): the action is offered by
+    // the diagnosis once more, and its place shows the result instead of a button.
+    h.state_mut().wizard.use_snapshot(before);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    h.get_by_label_contains(&format!("{STOP}: done and verified at"));
+    assert!(
+        h.query_by_label(STOP).is_none(),
+        "no button to run it again"
+    );
+
+    // Asked anyway, it does not run, and the green result stays.
+    h.state_mut().wizard.apply(Command::AskToRun(id));
+    wait_idle(&mut h);
+    assert_eq!(*machine.stopped.lock().unwrap(), vec![4242]);
+    h.get_by_label_contains("Already done and verified");
+    h.get_by_label_contains("Done and verified");
+    assert!(h.state().wizard.fix.confirmation().is_none());
+}
+
+#[test]
+fn a_preview_and_its_run_are_one_record_and_cancel_is_cancelled_and_enter_works_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let machine = proxy_machine();
+    let mut h = at_fix(dir.path(), machine.clone());
+    let index = h.state().wizard.case().unwrap().diagnosis.findings[0]
+        .actions
+        .iter()
+        .position(|a| a.label == STOP)
+        .unwrap();
+    h.get_all_by_label("Preview").nth(index).unwrap().click();
+    wait_idle(&mut h);
+    h.get_by_label(STOP).click();
+    wait_idle(&mut h);
+    h.get_by_label("Cancel").click();
+    h.run_steps(4);
+    let actions = &h.state().wizard.case().unwrap().actions_taken;
+    assert_eq!(
+        actions.len(),
+        1,
+        "the preview and its cancel are one record"
+    );
+    assert_eq!(actions[0].outcome, Outcome::Cancelled);
+    assert!(actions[0].previewed_at.is_some());
+    h.get_by_label_contains("Cancelled: nothing was changed");
+    assert!(machine.stopped.lock().unwrap().is_empty());
+
+    // The dialog opens again and Enter runs it: the focus is given each time it opens.
+    h.get_by_label(STOP).click();
+    wait_idle(&mut h);
+    h.get_by_label("Run it");
+    h.key_press(egui::Key::Enter);
+    wait_idle(&mut h);
+    assert_eq!(*machine.stopped.lock().unwrap(), vec![4242]);
+    let outcomes: Vec<Outcome> = h
+        .state()
+        .wizard
+        .case()
+        .unwrap()
+        .actions_taken
+        .iter()
+        .map(|a| a.outcome)
+        .collect();
+    assert_eq!(outcomes, vec![Outcome::Cancelled, Outcome::Done]);
+    let report = h
+        .state()
+        .wizard
+        .case()
+        .unwrap()
+        .report(h.state().wizard.knowledge());
+    let text = portsleuth::report::render(&report, portsleuth::report::Format::Text, false);
+    let section = text
+        .split("Actions taken:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_else(|| panic!("the report lists the actions: {text}"));
+    let flat = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = flat.split("- 20").nth(1).unwrap_or_default();
+    assert!(
+        line.contains("cancelled: you chose not to run it"),
+        "{flat}"
+    );
+    assert!(line.contains("cancelled"), "{line}");
+    assert!(!line.contains("refused"), "{line}");
+}
+
+fn overlaps(a: egui::Rect, b: egui::Rect) -> bool {
+    a.intersects(b) && a.intersect(b).area() > 1.0
+}
+
+#[test]
+fn at_800_by_600_the_text_box_and_what_was_read_do_not_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        proxy_machine(),
+        egui::vec2(800.0, 600.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    let text = h
+        .get_by_role(egui::accesskit::Role::MultilineTextInput)
+        .rect();
+    let read = h.get_by_label("What PortSleuth read").rect();
+    assert!(!overlaps(text, read), "text box {text:?} vs panel {read:?}");
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(800.0, 600.0));
+    let buttons: Vec<(String, egui::Rect)> = h
+        .get_all_by_role(egui::accesskit::Role::Button)
+        .map(|b| (b.accesskit_node().label().unwrap_or_default(), b.rect()))
+        .collect();
+    for (name, r) in &buttons {
+        assert!(
+            !overlaps(text, *r),
+            "the text box covers the button {name} ({r:?})"
+        );
+        assert!(
+            !overlaps(read, *r),
+            "the panel heading covers the button {name}"
+        );
+        assert!(
+            window.contains_rect(*r),
+            "the button {name} is outside the window ({r:?})"
+        );
+    }
+    // Nothing readable or clickable lies on anything else: buttons, labels, the text box.
+    // Labels the panel's scroll area has scrolled below its edge keep their unclipped
+    // rectangles in the tree, so labels are taken only above the button bar at the bottom.
+    let bar_top = h.get_by_label("Scan this machine").rect().top();
+    let mut widgets = buttons.clone();
+    widgets.push(("the text box".into(), text));
+    for role in [egui::accesskit::Role::Label, egui::accesskit::Role::Heading] {
+        widgets.extend(h.query_all_by_role(role).filter_map(|n| {
+            let r = n.rect();
+            (window.contains_rect(r) && r.bottom() < bar_top)
+                .then(|| (n.accesskit_node().label().unwrap_or_default(), r))
+        }));
+    }
+    for (i, (a, ra)) in widgets.iter().enumerate() {
+        for (b, rb) in &widgets[i + 1..] {
+            assert!(!overlaps(*ra, *rb), "{a} {ra:?} overlaps {b} {rb:?}");
+        }
+    }
+}
+
+#[test]
+fn at_800_by_600_every_column_of_the_scan_table_can_be_scrolled_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        proxy_machine(),
+        egui::vec2(800.0, 600.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(800.0, 600.0));
+    let header = |h: &Harness<'_, PortSleuthApp>, title: &str| {
+        h.get_by_role_and_label(egui::accesskit::Role::Button, title)
+            .rect()
+    };
+    assert!(
+        !window.contains_rect(header(&h, "User")),
+        "at 800 px the last column starts off screen"
+    );
+    for title in [
+        "Proto",
+        "Local address",
+        "Port",
+        "Remote address",
+        "Remote port",
+        "State",
+        "PID",
+        "Process",
+        "Service",
+        "Product",
+        "User",
+    ] {
+        // Scrolled sideways as a user would, 100 px at a time, until the column shows.
+        h.hover_at(egui::pos2(500.0, header(&h, "Proto").center().y));
+        h.run_steps(2);
+        for _ in 0..20 {
+            if window.contains_rect(header(&h, title)) {
+                break;
+            }
+            h.event(egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: egui::vec2(-100.0, 0.0),
+                phase: egui::TouchPhase::Move,
+                source: egui::MouseWheelSource::Wheel,
+                modifiers: egui::Modifiers::NONE,
+            });
+            h.run_steps(20);
+        }
+        let r = header(&h, title);
+        assert!(
+            window.contains_rect(r),
+            "the {title} column can be brought into view ({r:?})"
+        );
+    }
+}
+
+/// What the last frame put on the clipboard.
+fn copied(h: &Harness<'_, PortSleuthApp>) -> Option<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+}
+
+#[test]
+fn ctrl_c_copies_the_selected_row_and_its_properties_show_path_and_local_start_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        proxy_machine(),
+        egui::vec2(1280.0, 860.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+
+    // Ctrl+C with no row selected copies nothing; with the row selected, the row.
+    h.event(egui::Event::Copy);
+    h.step();
+    assert_eq!(copied(&h), None);
+    h.get_by_label("PoProxy.exe").click();
+    h.run_steps(2);
+    h.event(egui::Event::Copy);
+    h.step();
+    let row = copied(&h).expect("Ctrl+C copied the row");
+    assert_eq!(
+        row,
+        "TCP\t0.0.0.0\t110\t\t\tLISTEN\t4242\tPoProxy.exe\t\t\t"
+    );
+
+    // The table as CSV (what the row menu's "Copy all as CSV" copies), with its header.
+    let csv = h.state().wizard.scan.table.shown_as(true);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Proto,Local address,Port,Remote address,Remote port,State,PID,Process,Service,Product,User")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("TCP,0.0.0.0,110,,,LISTEN,4242,PoProxy.exe,,,")
+    );
+
+    // Properties of the selected row: the path the tooltip alone used to show, and the start
+    // time in local time.
+    let selected = h.state().wizard.scan.table.selected;
+    h.state_mut()
+        .wizard
+        .apply(Command::ShowProperties(selected));
+    h.run_steps(3);
+    h.get_by_label("/opt/fake/PoProxy.exe");
+    h.get_by_label(&portsleuth::clock::local("2023-11-14T22:13:20Z"));
+}
