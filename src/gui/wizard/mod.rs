@@ -519,6 +519,9 @@ impl Wizard {
 
     /// Uses a snapshot taken earlier (maybe on another machine) as if it were this scan.
     pub fn use_snapshot(&mut self, snapshot: crate::engine::snapshot::Snapshot) {
+        // Brought by the user as the machine the text is about: it stands for the server the
+        // text names (see `Case::diagnose_with_loaded`).
+        self.scan.loaded = true;
         self.finish_scan(Ok(snapshot));
         self.step = Step::Scan;
     }
@@ -551,8 +554,12 @@ impl Wizard {
     pub fn diagnose(&mut self) {
         let snapshot = self.scan.snapshot.clone();
         let knowledge = &self.engine.knowledge;
+        let loaded = self.scan.loaded;
         match &mut self.case {
-            Some(case) if case.text == self.describe.text => case.diagnose(knowledge, snapshot),
+            Some(case) if case.text == self.describe.text => match snapshot {
+                Some(s) if loaded => case.diagnose_with_loaded(knowledge, s),
+                snapshot => case.diagnose(knowledge, snapshot),
+            },
             _ => {
                 // Another text is another case: the old one goes to the history with its
                 // actions, and nothing of it is shown with the new one.
@@ -560,12 +567,16 @@ impl Wizard {
                     self.history.keep(&old, &self.wake);
                     self.fix = FixStep::default();
                 }
-                let case = Case::with_snapshot(
+                let mut case = Case::open(
                     knowledge,
                     self.describe.text.clone(),
                     self.describe.note.clone(),
-                    snapshot,
                 );
+                match snapshot {
+                    Some(s) if loaded => case.diagnose_with_loaded(knowledge, s),
+                    Some(s) => case.diagnose(knowledge, Some(s)),
+                    None => {}
+                }
                 self.case = Some(case);
             }
         }

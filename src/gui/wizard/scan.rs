@@ -29,6 +29,8 @@ pub struct ScanStep {
     pub properties: Option<usize>,
     /// The running scan was started by a fix: its result is the case's "after".
     pub after_fix: bool,
+    /// The snapshot was loaded from a file the user chose, not taken here.
+    pub loaded: bool,
 }
 
 impl Default for ScanStep {
@@ -41,6 +43,7 @@ impl Default for ScanStep {
             showing_before: false,
             properties: None,
             after_fix: false,
+            loaded: false,
         }
     }
 }
@@ -66,6 +69,8 @@ impl ScanStep {
         let job = start_scan(Arc::clone(&engine.machine), ScanOptions::default(), wake)
             .map_err(|e| Notice::problem(format!("cannot start the scan: {e}")))?;
         self.stage = ScanStage::Running(job);
+        // A scan taken here replaces a loaded snapshot: it is of this machine.
+        self.loaded = false;
         Ok(())
     }
 
