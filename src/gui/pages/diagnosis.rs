@@ -122,13 +122,7 @@ fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
             style::section(ui, "Why");
             for e in &f.evidence {
                 ui.horizontal_wrapped(|ui| {
-                    let (tag, colour) = match e.source {
-                        EvidenceSource::Text => ("TEXT", style::accent(ui)),
-                        EvidenceSource::Scan => ("SCAN", style::good(ui)),
-                        EvidenceSource::Absence => ("NOT FOUND", style::warn(ui)),
-                        EvidenceSource::NotSeen => ("NOT SEEN", style::warn(ui)),
-                        EvidenceSource::Probe => ("PROBE", style::good(ui)),
-                    };
+                    let (tag, colour) = source_tag(ui, e.source);
                     style::tag(ui, tag, colour);
                     ui.add(egui::Label::new(&e.says).wrap());
                     if let Some(span) = e.span {
@@ -196,4 +190,15 @@ fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
             }
         });
     commands
+}
+
+/// The tag in front of a piece of evidence: where it comes from, in its colour.
+fn source_tag(ui: &egui::Ui, source: EvidenceSource) -> (&'static str, egui::Color32) {
+    match source {
+        EvidenceSource::Text => ("TEXT", style::accent(ui)),
+        EvidenceSource::Scan => ("SCAN", style::good(ui)),
+        EvidenceSource::Absence => ("NOT FOUND", style::warn(ui)),
+        EvidenceSource::NotSeen => ("NOT SEEN", style::warn(ui)),
+        EvidenceSource::Probe => ("PROBE", style::good(ui)),
+    }
 }
