@@ -25,8 +25,11 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     let chosen = w.fix.finding.min(findings.len() - 1);
     ui.horizontal(|ui| {
         let label = ui.label("Cause");
+        // Never wider than the page: at 800×600 the cause's title is cut, not the page.
+        let width = (ui.available_width() - 24.0).clamp(160.0, 520.0);
         egui::ComboBox::from_id_salt("finding")
-            .width(520.0)
+            .width(width)
+            .truncate()
             .selected_text(finding_words(chosen, &findings[chosen]))
             .show_ui(ui, |ui| {
                 for (i, f) in findings.iter().enumerate() {
@@ -133,7 +136,7 @@ fn action_buttons(
             ui.add_space(4.0);
             continue;
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let button = if Some(i) == first_open {
                 egui::Button::new(RichText::new(&a.label).strong().color(egui::Color32::WHITE))
                     .fill(style::BRAND)
@@ -199,11 +202,11 @@ fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
                     .weak(),
                 );
                 for c in &r.commands {
-                    ui.label(RichText::new(c).monospace());
+                    ui.add(egui::Label::new(RichText::new(c).monospace()).wrap());
                 }
             }
             if let Some(v) = &r.verification {
-                ui.label(RichText::new(format!("Re-scan: {v}")).strong());
+                ui.add(egui::Label::new(RichText::new(format!("Re-scan: {v}")).strong()).wrap());
             }
             if let Some(e) = &r.error {
                 ui.label(RichText::new(e).color(style::bad(ui)));
