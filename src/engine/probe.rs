@@ -146,3 +146,29 @@ pub struct CertificateFacts {
     /// re-signs TLS with its own authority (Avast Web/Mail Shield, Kaspersky).
     pub issuer_identified: Option<Identified>,
 }
+
+impl CertificateFacts {
+    /// The names it is issued for: its DNS names, or its subject's common name.
+    pub fn names(&self) -> String {
+        if self.dns_names.is_empty() {
+            self.subject_cn.clone().unwrap_or_else(|| "no name".into())
+        } else {
+            self.dns_names.join(", ")
+        }
+    }
+
+    /// This computer's verdict in words: "trusted by this computer", or why not.
+    pub fn trust_words(&self) -> String {
+        match self.trusted {
+            Some(true) => "trusted by this computer".to_owned(),
+            Some(false) => format!(
+                "not trusted by this computer{}",
+                self.trust_error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ),
+            None => "this computer's verdict is not known".to_owned(),
+        }
+    }
+}

@@ -45,11 +45,7 @@ pub fn describe(p: &Probe) -> Vec<String> {
             lines.push(format!("TLS handshake: {e}"));
         }
         if let Some(c) = &t.certificate {
-            let names = if c.dns_names.is_empty() {
-                c.subject_cn.clone().unwrap_or_else(|| "no name".into())
-            } else {
-                c.dns_names.join(", ")
-            };
+            let names = c.names();
             lines.push(format!(
                 "certificate: {names}; issued by {}{}; valid {} to {}{}",
                 c.issuer,
@@ -58,17 +54,7 @@ pub fn describe(p: &Probe) -> Vec<String> {
                 c.not_after,
                 if c.expired { " (expired)" } else { "" }
             ));
-            let trust = match c.trusted {
-                Some(true) => "trusted by this computer".to_owned(),
-                Some(false) => format!(
-                    "not trusted by this computer{}",
-                    c.trust_error
-                        .as_deref()
-                        .map(|e| format!(": {e}"))
-                        .unwrap_or_default()
-                ),
-                None => "this computer's verdict is not known".to_owned(),
-            };
+            let trust = c.trust_words();
             let name = if c.name_matches {
                 "names this host"
             } else {

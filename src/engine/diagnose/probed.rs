@@ -139,22 +139,7 @@ fn probe_fact_words(probe: &Probe, fact: ProbeFact) -> Option<String> {
     let cert = tls.and_then(|t| t.certificate.as_ref());
     let cert_words = || {
         cert.map(|c| {
-            let names = if c.dns_names.is_empty() {
-                c.subject_cn.clone().unwrap_or_default()
-            } else {
-                c.dns_names.join(", ")
-            };
-            let trust = match c.trusted {
-                Some(true) => "trusted by this computer".to_owned(),
-                Some(false) => format!(
-                    "not trusted by this computer{}",
-                    c.trust_error
-                        .as_deref()
-                        .map(|e| format!(": {e}"))
-                        .unwrap_or_default()
-                ),
-                None => "trust not determined".to_owned(),
-            };
+            let (names, trust) = (c.names(), c.trust_words());
             format!(
                 "certificate for {names}, issued by {}{}, valid until {}, {trust}",
                 c.issuer,
