@@ -36,6 +36,8 @@ pub struct GuiOptions {
     pub theme: Option<Theme>,
     /// How reports reach the disk; the atomic writer unless a test gives a slow one.
     pub writer: Option<Writer>,
+    /// `--resolve`-style overrides for *Check the server* (tests point a name at loopback).
+    pub probe_resolve: Vec<(String, std::net::IpAddr)>,
 }
 
 pub const SCAN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
@@ -87,6 +89,10 @@ impl PortSleuthApp {
                 .machine
                 .take()
                 .unwrap_or_else(|| Arc::new(LiveMachine)),
+            probe: crate::session::probing::ProbeSettings {
+                resolve: std::mem::take(&mut options.probe_resolve),
+                timeout: std::time::Duration::from_secs(5),
+            },
         };
         let mut wizard = Wizard::new(engine, settings.format, settings.redact, Arc::clone(&wake));
         if let Some(path) = &options.settings_path {

@@ -23,7 +23,7 @@ impl FakeMachine {
             schema: SNAPSHOT_SCHEMA.into(),
             taken_at: "2026-12-01T10:00:00Z".into(),
             host: Host {
-                hostname: "fake-host".into(),
+                hostname: sysinfo::System::host_name().unwrap_or_default(),
                 os: "Linux".into(),
                 os_version: "test".into(),
                 elevated: true,

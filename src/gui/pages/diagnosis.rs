@@ -51,6 +51,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
     for h in &report.diagnosis.port_holders {
         ui.label(format!("Port {}: {}", h.port, h.summary));
     }
+    commands.extend(check_the_server(ui, w));
     ui.add_space(6.0);
     // A new diagnosis starts at its top card, not where the last one was scrolled to.
     let seen = egui::Id::unique("portsleuth-diagnosis-seen");
@@ -201,4 +202,56 @@ fn source_tag(ui: &egui::Ui, source: EvidenceSource) -> (&'static str, egui::Col
         EvidenceSource::NotSeen => ("NOT SEEN", style::warn(ui)),
         EvidenceSource::Probe => ("PROBE", style::good(ui)),
     }
+}
+
+/// *Check the server*: when the error is about another machine, say what a read-only probe
+/// would connect to and offer it; while it runs, say so; afterwards, what answered.
+fn check_the_server(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(case) = w.case() else {
+        return commands;
+    };
+    if !case.diagnosis.probes.is_empty() {
+        for p in &case.diagnosis.probes {
+            ui.label(
+                RichText::new(format!(
+                    "Checked from here: {}",
+                    crate::report::probes::headline(p)
+                ))
+                .strong(),
+            );
+        }
+        return commands;
+    }
+    let targets = w.server_checks();
+    let elsewhere = case
+        .symptoms
+        .servers
+        .iter()
+        .any(|s| s.this_machine == Some(false));
+    if targets.is_empty() || !elsewhere {
+        return commands;
+    }
+    let names = targets.join(", ");
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.add(
+            egui::Label::new(format!(
+                "The error is about another machine. PortSleuth can look at {names} from here: one connection each, it reads the greeting and the certificate and sends no user name or password. The server may log the connection."
+            ))
+            .wrap(),
+        );
+        if w.checking_server() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Checking {names} (read-only)\u{2026}"));
+            });
+        } else if ui
+            .button(format!("Check the server: {names}"))
+            .on_hover_text("A read-only probe: name lookup, connection, greeting, TLS and certificate")
+            .clicked()
+        {
+            commands.push(Command::CheckServer);
+        }
+    });
+    commands
 }

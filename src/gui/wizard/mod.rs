@@ -137,6 +137,9 @@ pub enum Command {
     /// The Scan table shows the machine before the latest fix (`true`) or after it.
     ShowBeforeFix(bool),
     RestartElevated,
+    /// Probe the servers the text names, read-only, from here (the user asked, having seen
+    /// what will be connected to).
+    CheckServer,
     DismissNotice,
     /// Something went wrong outside the wizard (a dropped file that cannot be read).
     Problem(String),
@@ -147,6 +150,8 @@ pub enum Command {
 pub struct Engine {
     pub knowledge: Arc<Knowledge>,
     pub machine: Arc<dyn Machine>,
+    /// How *Check the server* probes: overrides and the time budget.
+    pub probe: crate::session::probing::ProbeSettings,
 }
 
 pub struct Wizard {
@@ -167,6 +172,9 @@ pub struct Wizard {
     pub report: ReportStep,
     elevated: Option<bool>,
     elevation: Option<Job<bool>>,
+    /// *Check the server*: the probes running on a worker.
+    /// (Which case asked, so a new case never gets an old case's probes.)
+    probing: Option<(String, Job<Vec<crate::engine::probe::Probe>>)>,
     /// Text for the clipboard, taken by the app this frame.
     clipboard: Option<String>,
     /// Set when the user asked to restart elevated and it started: the app closes.
@@ -205,6 +213,7 @@ impl Wizard {
             report: ReportStep::new(format, redact),
             elevated: None,
             elevation,
+            probing: None,
             clipboard: None,
             quit: false,
         }
@@ -273,6 +282,54 @@ impl Wizard {
             || self.describe.busy()
             || self.history.busy()
             || self.elevation.is_some()
+            || self.probing.is_some()
+    }
+
+    /// What *Check the server* would connect to ("exch01:110"), when the case calls for it.
+    pub fn server_checks(&self) -> Vec<String> {
+        self.case.as_ref().map_or_else(Vec::new, |case| {
+            crate::session::probing::requests_for(&case.symptoms, &self.engine.probe)
+                .iter()
+                .map(|r| format!("{}:{}", r.host, r.port))
+                .collect()
+        })
+    }
+
+    /// The probes are running.
+    pub fn checking_server(&self) -> bool {
+        self.probing.is_some()
+    }
+
+    fn check_server(&mut self) {
+        let Some(case) = &self.case else { return };
+        if self.probing.is_some() {
+            return;
+        }
+        let requests = crate::session::probing::requests_for(&case.symptoms, &self.engine.probe);
+        if requests.is_empty() {
+            return;
+        }
+        match Job::spawn("probe-server", &self.wake, move |_| {
+            crate::session::probing::run(&requests, |_| {})
+        }) {
+            Ok(job) => self.probing = Some((case.id.clone(), job)),
+            Err(e) => self.notice = Some(Notice::problem(format!("cannot start the probe: {e}"))),
+        }
+    }
+
+    /// The probes came back: they join the case, which is diagnosed again with them.
+    fn finish_probing(&mut self, probes: Vec<crate::engine::probe::Probe>) {
+        let knowledge = &self.engine.knowledge;
+        let loaded = self.scan.loaded;
+        if let Some(case) = &mut self.case {
+            case.probes = probes;
+            match case.snapshot.clone() {
+                Some(s) if loaded => case.diagnose_with_loaded(knowledge, s),
+                snapshot => case.diagnose(knowledge, snapshot),
+            }
+            self.case_version += 1;
+            self.fix.finding = 0;
+        }
     }
 
     /// Takes in what the workers finished. Called once per frame, before drawing.
@@ -285,6 +342,22 @@ impl Wizard {
                     self.elevation = None;
                 }
                 Poll::Lost => self.elevation = None,
+            }
+        }
+        if let Some((asked_by, job)) = &mut self.probing {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Ready(probes) => {
+                    let asked_by = std::mem::take(asked_by);
+                    self.probing = None;
+                    if self.case.as_ref().is_some_and(|c| c.id == asked_by) {
+                        self.finish_probing(probes);
+                    }
+                }
+                Poll::Lost => {
+                    self.probing = None;
+                    self.notice = Some(lost("the server check"));
+                }
             }
         }
         if let Some(opened) = self.describe.poll(&self.engine, &self.wake) {
@@ -402,6 +475,7 @@ impl Wizard {
             | Command::DeletePastCase(_)
             | Command::ShowBeforeFix(_) => self.apply_case_command(command),
             Command::RestartElevated => self.restart_elevated(),
+            Command::CheckServer => self.check_server(),
             Command::DismissNotice => self.notice = None,
             Command::Problem(words) => self.notice = Some(Notice::problem(words)),
         }

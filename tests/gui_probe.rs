@@ -1,0 +1,89 @@
+//! *Check the server* in the wizard (issue #14): on the user's PC, for an error about another
+//! machine, the wizard names what it would connect to, probes it read-only when asked, and
+//! diagnoses again with what answered. A real POP3 greeter on loopback stands for `exch01`.
+#![cfg(feature = "gui")]
+
+mod common;
+#[path = "common/fake_machine.rs"]
+mod fake_machine;
+mod probe_support;
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use fake_machine::FakeMachine;
+use portsleuth::gui::{GuiOptions, PortSleuthApp};
+use probe_support::{assert_only_allowed, serve, Script};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn wait_idle(h: &mut Harness<'_, PortSleuthApp>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    h.step();
+    while h.state().wizard.busy() {
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not finish in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        h.step();
+    }
+    h.run_steps(4);
+}
+
+#[test]
+fn check_the_server_probes_exch01_when_asked_and_the_answer_decides() {
+    let server = serve(Script::Pop3 {
+        greeting: "+OK Microsoft Exchange POP3 server version 5.5.2653.23 ready".into(),
+        capa: None,
+        stls: None,
+    });
+    let port = server.port;
+    // This PC: nothing on the error's port.
+    let machine = Arc::new(FakeMachine::with_listener("svchost.exe", 4242, 135));
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.json");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_max_steps(1000)
+        .build_eframe(move |cc| {
+            PortSleuthApp::new(
+                &cc.egui_ctx,
+                GuiOptions {
+                    settings_path: Some(settings),
+                    machine: Some(machine),
+                    probe_resolve: vec![("exch01".into(), [127, 0, 0, 1].into())],
+                    ..Default::default()
+                },
+            )
+        });
+    h.event(egui::Event::Paste(common::seed_dialog_for("exch01", port)));
+    h.run_steps(4);
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.get_by_label("Show the diagnosis").click();
+    h.run_steps(4);
+    assert!(h
+        .get_all_by_label_contains(&format!(
+            "Look at exch01 first: what holds port {port} there decides the cause"
+        ))
+        .next()
+        .is_some());
+    // It says what it will connect to before it does.
+    h.get_by_label_contains(&format!("PortSleuth can look at exch01:{port} from here"));
+    h.get_by_label(&format!("Check the server: exch01:{port}"))
+        .click();
+    wait_idle(&mut h);
+    h.get_by_label_contains(&format!(
+        "Checked from here: exch01:{port} answered as Microsoft Exchange"
+    ));
+    assert!(h
+        .get_all_by_label_contains("The mail server rejected the user name or password")
+        .next()
+        .is_some());
+    let case = h.state().wizard.case().expect("a case");
+    assert_eq!(
+        case.diagnosis.findings[0].category.as_str(),
+        "bad_credentials"
+    );
+    assert_only_allowed(&server.seen());
+}
