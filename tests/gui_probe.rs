@@ -87,3 +87,75 @@ fn check_the_server_probes_exch01_when_asked_and_the_answer_decides() {
     );
     assert_only_allowed(&server.seen());
 }
+
+#[test]
+fn the_servers_own_scan_loaded_from_a_file_finishes_the_diagnosis() {
+    let dir = tempfile::tempdir().unwrap();
+    // The scan a technician ran on exch01 (host name EXCH01-NEW: a renamed server), brought
+    // back as a file: PoProxy.exe holds 110 there.
+    let server = FakeMachine::with_listener("PoProxy.exe", 4343, 110);
+    let mut scan = server.snapshot.lock().unwrap().clone();
+    scan.host.hostname = "EXCH01-NEW".into();
+    let file = dir.path().join("exch01.json");
+    std::fs::write(&file, serde_json::to_vec(&scan).unwrap()).unwrap();
+    // This PC: nothing on 110.
+    let pc = Arc::new(FakeMachine::with_listener("svchost.exe", 4242, 135));
+    let settings = dir.path().join("settings.json");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_max_steps(1000)
+        .build_eframe(move |cc| {
+            PortSleuthApp::new(
+                &cc.egui_ctx,
+                GuiOptions {
+                    settings_path: Some(settings),
+                    machine: Some(pc),
+                    ..Default::default()
+                },
+            )
+        });
+    h.event(egui::Event::Paste(common::seed_dialog_for("exch01", 110)));
+    h.run_steps(4);
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.get_by_label("Show the diagnosis").click();
+    h.run_steps(4);
+    h.get_by_label("Load the server's scan\u{2026}");
+    assert_eq!(
+        h.state().wizard.case().unwrap().diagnosis.findings[0]
+            .category
+            .as_str(),
+        "undecided"
+    );
+    // What the button's dialog (or a drop onto the window) hands over: the file's path.
+    h.state_mut()
+        .wizard
+        .apply(portsleuth::gui::wizard::Command::LoadSnapshot(file));
+    wait_idle(&mut h);
+    let case = h.state().wizard.case().expect("a case");
+    assert_eq!(case.snapshot.as_ref().unwrap().host.hostname, "EXCH01-NEW");
+    assert_eq!(
+        case.diagnosis.findings[0].category.as_str(),
+        "av_mail_proxy"
+    );
+    assert_eq!(case.symptoms.servers[0].this_machine, None);
+    h.get_by_label_contains("Diagnosed with the scan of EXCH01-NEW");
+    // A damaged file is a one-line notice, and the case stays as it was.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        b"{\"schema\": \"portsleuth.snapshot/1\", \"sockets\": [",
+    )
+    .unwrap();
+    h.state_mut()
+        .wizard
+        .apply(portsleuth::gui::wizard::Command::LoadSnapshot(bad));
+    wait_idle(&mut h);
+    assert_eq!(
+        h.state().wizard.case().unwrap().diagnosis.findings[0]
+            .category
+            .as_str(),
+        "av_mail_proxy"
+    );
+    assert!(h.state().wizard.notice().is_some());
+}

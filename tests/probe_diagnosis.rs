@@ -165,3 +165,33 @@ fn probe_prints_what_answered_and_that_no_password_was_sent() {
     assert_eq!(bad.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().count(), 1);
 }
+
+#[test]
+fn every_report_format_shows_the_probes_and_what_was_sent() {
+    for (format, heading) in [
+        ("html", "<h2>Probed from here (read-only)</h2>"),
+        ("markdown", "### Probed from here (read-only)"),
+        ("text", "Probed from here (read-only):"),
+    ] {
+        let server = serve(Script::Pop3 {
+            greeting: "+OK Microsoft Exchange POP3 server version 5.5.2653.23 ready".into(),
+            capa: None,
+            stls: None,
+        });
+        let out = Command::new(env!("CARGO_BIN_EXE_portsleuth"))
+            .args([
+                "diagnose",
+                "--text",
+                &common::seed_dialog_for("exch01", server.port),
+            ])
+            .args(["--probe", "--resolve", "exch01=127.0.0.1", "--timeout", "2"])
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_only_allowed(&server.seen());
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(shown.contains(heading), "{format}: {shown}");
+        assert!(shown.contains("answered as Microsoft Exchange"), "{format}");
+        assert!(shown.contains("never a user name or password"), "{format}");
+    }
+}

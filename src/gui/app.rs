@@ -261,6 +261,13 @@ impl PortSleuthApp {
                             "cannot read the dropped file: {e}"
                         ))),
                     }
+                } else if self.wizard.case().is_some()
+                    && path
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                {
+                    // With a case open, a .json file is the server's scan to finish it with.
+                    commands.push(Command::LoadSnapshot(path.to_path_buf()));
                 } else {
                     commands.push(Command::OpenFile(path.to_path_buf()));
                 }

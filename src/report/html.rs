@@ -108,6 +108,7 @@ pub fn render_html(r: &Report) -> String {
     findings(&mut out, r);
     ruled_out(&mut out, r);
     port_holders(&mut out, r);
+    probes(&mut out, r);
     actions_taken(&mut out, r);
     read_from_text(&mut out, r);
     pasted_text(&mut out, r);
@@ -385,6 +386,23 @@ fn port_holders(out: &mut String, r: &Report) {
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// What the read-only probes of the servers found, each with what was sent.
+fn probes(out: &mut String, r: &Report) {
+    if r.diagnosis.probes.is_empty() {
+        return;
+    }
+    out.push_str("<section class=\"probes\">\n<h2>Probed from here (read-only)</h2>\n<ul>\n");
+    for p in &r.diagnosis.probes {
+        let lines = super::probes::describe(p);
+        let _ = write!(out, "<li><strong>{}</strong><ul>", Esc(&lines[0]));
+        for line in &lines[1..] {
+            let _ = write!(out, "<li>{}</li>", Esc(line));
+        }
+        out.push_str("</ul></li>\n");
+    }
+    out.push_str("</ul>\n</section>\n");
 }
 
 fn actions_taken(out: &mut String, r: &Report) {

@@ -25,6 +25,17 @@ pub fn render_markdown(r: &Report) -> String {
     for (i, f) in d.findings.iter().enumerate() {
         finding(&mut out, i, f);
     }
+    if !d.probes.is_empty() {
+        let _ = writeln!(out, "### Probed from here (read-only)\n");
+        for p in &d.probes {
+            let lines = super::probes::describe(p);
+            let _ = writeln!(out, "- **{}**", md(&lines[0]));
+            for line in &lines[1..] {
+                let _ = writeln!(out, "  - {}", md(line));
+            }
+        }
+        out.push('\n');
+    }
     if !r.actions_taken.is_empty() {
         let _ = writeln!(out, "### Actions taken\n");
         for a in &r.actions_taken {

@@ -245,12 +245,23 @@ fn check_the_server(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
                 ui.spinner();
                 ui.label(format!("Checking {names} (read-only)\u{2026}"));
             });
-        } else if ui
-            .button(format!("Check the server: {names}"))
-            .on_hover_text("A read-only probe: name lookup, connection, greeting, TLS and certificate")
-            .clicked()
-        {
-            commands.push(Command::CheckServer);
+        } else {
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .button(format!("Check the server: {names}"))
+                    .on_hover_text("A read-only probe: name lookup, connection, greeting, TLS and certificate")
+                    .clicked()
+                {
+                    commands.push(Command::CheckServer);
+                }
+                if ui
+                    .button("Load the server's scan\u{2026}")
+                    .on_hover_text("The file `portsleuth scan --format json` wrote on the server (or drop it onto this window)")
+                    .clicked()
+                {
+                    commands.push(Command::LoadSnapshotWithDialog);
+                }
+            });
         }
     });
     commands

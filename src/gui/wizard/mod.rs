@@ -140,10 +140,15 @@ pub enum Command {
     /// Probe the servers the text names, read-only, from here (the user asked, having seen
     /// what will be connected to).
     CheckServer,
+    /// The server's own scan (`portsleuth scan --format json` run there), from a file.
+    LoadSnapshot(std::path::PathBuf),
+    LoadSnapshotWithDialog,
     DismissNotice,
     /// Something went wrong outside the wizard (a dropped file that cannot be read).
     Problem(String),
 }
+
+type SnapshotJob = Job<Result<crate::engine::snapshot::Snapshot, crate::session::SessionError>>;
 
 /// What the wizard works with: the knowledge base and the machine, shared with its workers.
 #[derive(Clone)]
@@ -175,6 +180,9 @@ pub struct Wizard {
     /// *Check the server*: the probes running on a worker.
     /// (Which case asked, so a new case never gets an old case's probes.)
     probing: Option<(String, Job<Vec<crate::engine::probe::Probe>>)>,
+    /// *Load the server's scan…*: the dialog, then the file being read.
+    snapshot_dialog: Option<Job<Option<std::path::PathBuf>>>,
+    snapshot_read: Option<SnapshotJob>,
     /// Text for the clipboard, taken by the app this frame.
     clipboard: Option<String>,
     /// Set when the user asked to restart elevated and it started: the app closes.
@@ -214,6 +222,8 @@ impl Wizard {
             elevated: None,
             elevation,
             probing: None,
+            snapshot_dialog: None,
+            snapshot_read: None,
             clipboard: None,
             quit: false,
         }
@@ -283,6 +293,77 @@ impl Wizard {
             || self.history.busy()
             || self.elevation.is_some()
             || self.probing.is_some()
+            || self.snapshot_dialog.is_some()
+            || self.snapshot_read.is_some()
+    }
+
+    fn load_snapshot(&mut self, path: std::path::PathBuf) {
+        match Job::spawn("read-snapshot", &self.wake, move |_| {
+            crate::session::input::read_snapshot(&path)
+        }) {
+            Ok(job) => self.snapshot_read = Some(job),
+            Err(e) => self.notice = Some(Notice::problem(format!("cannot read the scan: {e}"))),
+        }
+    }
+
+    fn load_snapshot_with_dialog(&mut self) {
+        if self.snapshot_dialog.is_some() {
+            return;
+        }
+        match Job::spawn("snapshot-dialog", &self.wake, |_| {
+            rfd::FileDialog::new()
+                .set_title("Load the server's scan (portsleuth scan --format json)")
+                .add_filter("PortSleuth scan", &["json"])
+                .pick_file()
+        }) {
+            Ok(job) => self.snapshot_dialog = Some(job),
+            Err(e) => {
+                self.notice = Some(Notice::problem(format!("cannot open the file dialog: {e}")));
+            }
+        }
+    }
+
+    fn poll_snapshot_file(&mut self) {
+        if let Some(job) = &mut self.snapshot_dialog {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Ready(chosen) => {
+                    self.snapshot_dialog = None;
+                    match chosen {
+                        Some(path) => self.load_snapshot(path),
+                        None => {
+                            self.notice = Some(Notice::info(
+                                "No file was chosen. Drop the server's scan (a .json file) onto this window instead.",
+                            ));
+                        }
+                    }
+                }
+                Poll::Lost => self.snapshot_dialog = None,
+            }
+        }
+        if let Some(job) = &mut self.snapshot_read {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Ready(read) => {
+                    self.snapshot_read = None;
+                    match read {
+                        Ok(snapshot) => {
+                            let host = snapshot.host.hostname.clone();
+                            self.use_snapshot(snapshot);
+                            self.step = Step::Diagnosis;
+                            self.notice = Some(Notice::info(format!(
+                                "Diagnosed with the scan of {host}, as the machine the error is about."
+                            )));
+                        }
+                        Err(e) => self.notice = Some(Notice::problem(e.to_string())),
+                    }
+                }
+                Poll::Lost => {
+                    self.snapshot_read = None;
+                    self.notice = Some(lost("reading the scan"));
+                }
+            }
+        }
     }
 
     /// What *Check the server* would connect to ("exch01:110"), when the case calls for it.
@@ -360,6 +441,7 @@ impl Wizard {
                 }
             }
         }
+        self.poll_snapshot_file();
         if let Some(opened) = self.describe.poll(&self.engine, &self.wake) {
             self.after_open(opened);
         }
@@ -476,6 +558,8 @@ impl Wizard {
             | Command::ShowBeforeFix(_) => self.apply_case_command(command),
             Command::RestartElevated => self.restart_elevated(),
             Command::CheckServer => self.check_server(),
+            Command::LoadSnapshot(path) => self.load_snapshot(path),
+            Command::LoadSnapshotWithDialog => self.load_snapshot_with_dialog(),
             Command::DismissNotice => self.notice = None,
             Command::Problem(words) => self.notice = Some(Notice::problem(words)),
         }
