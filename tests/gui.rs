@@ -7,6 +7,8 @@
 mod common;
 #[path = "common/fake_machine.rs"]
 mod fake_machine;
+#[path = "common/wizard.rs"]
+mod wizard;
 
 use common::{seed_dialog, spawn_listener};
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -14,7 +16,8 @@ use egui_kittest::Harness;
 use portsleuth::gui::wizard::{Command, Step};
 use portsleuth::gui::{GuiOptions, PortSleuthApp};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use wizard::{paste, wait_idle};
 
 #[test]
 fn child_listener() {
@@ -22,34 +25,13 @@ fn child_listener() {
 }
 
 fn app(settings: &Path) -> Harness<'static, PortSleuthApp> {
-    let settings = settings.to_path_buf();
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .with_max_steps(1000)
-        .build_eframe(move |cc| {
-            PortSleuthApp::new(
-                &cc.egui_ctx,
-                GuiOptions {
-                    settings_path: Some(settings),
-                    ..Default::default()
-                },
-            )
-        })
-}
-
-/// Steps frames until the wizard's workers are idle (a scan or a fix on its thread).
-fn wait_idle(h: &mut Harness<'_, PortSleuthApp>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    h.step();
-    while h.state().wizard.busy() {
-        assert!(
-            Instant::now() < deadline,
-            "the worker did not finish in 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        h.step();
-    }
-    h.run_steps(4);
+    wizard::wizard(
+        egui::vec2(1280.0, 860.0),
+        GuiOptions {
+            settings_path: Some(settings.to_path_buf()),
+            ..Default::default()
+        },
+    )
 }
 
 /// A real PoProxy.exe on a port, the seed error naming it, scanned, on the Fix step.
@@ -62,11 +44,6 @@ fn at_fix_with_poproxy(dir: &Path) -> (Harness<'static, PortSleuthApp>, common::
     h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
     h.run_steps(4);
     (h, l)
-}
-
-fn paste(h: &mut Harness<'_, PortSleuthApp>, text: &str) {
-    h.event(egui::Event::Paste(text.to_owned()));
-    h.run_steps(4);
 }
 
 #[test]

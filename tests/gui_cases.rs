@@ -7,6 +7,8 @@
 mod common;
 #[path = "common/fake_machine.rs"]
 mod fake_machine;
+#[path = "common/wizard.rs"]
+mod wizard;
 
 use common::seed_dialog;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -17,7 +19,7 @@ use portsleuth::gui::wizard::{Command, Step};
 use portsleuth::gui::{GuiOptions, PortSleuthApp};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use wizard::{paste, wait_idle};
 
 const STOP: &str = "Stop process PoProxy.exe (PID 4242)";
 
@@ -26,43 +28,18 @@ fn app_sized(
     machine: Arc<FakeMachine>,
     size: egui::Vec2,
 ) -> Harness<'static, PortSleuthApp> {
-    let settings = settings.to_path_buf();
-    Harness::builder()
-        .with_size(size)
-        .with_max_steps(1000)
-        .build_eframe(move |cc| {
-            PortSleuthApp::new(
-                &cc.egui_ctx,
-                GuiOptions {
-                    settings_path: Some(settings),
-                    machine: Some(machine),
-                    ..Default::default()
-                },
-            )
-        })
+    wizard::wizard(
+        size,
+        GuiOptions {
+            settings_path: Some(settings.to_path_buf()),
+            machine: Some(machine),
+            ..Default::default()
+        },
+    )
 }
 
 fn proxy_machine() -> Arc<FakeMachine> {
     Arc::new(FakeMachine::with_listener("PoProxy.exe", 4242, 110))
-}
-
-fn wait_idle(h: &mut Harness<'_, PortSleuthApp>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    h.step();
-    while h.state().wizard.busy() {
-        assert!(
-            Instant::now() < deadline,
-            "the worker did not finish in 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run_steps(4);
-}
-
-fn paste(h: &mut Harness<'_, PortSleuthApp>, text: &str) {
-    h.event(egui::Event::Paste(text.to_owned()));
-    h.run_steps(4);
 }
 
 /// The seed error on a machine where PoProxy.exe holds 110, scanned, on the Fix step.

@@ -7,28 +7,17 @@ mod common;
 #[path = "common/fake_machine.rs"]
 mod fake_machine;
 mod probe_support;
+#[path = "common/wizard.rs"]
+mod wizard;
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 use fake_machine::FakeMachine;
-use portsleuth::gui::{GuiOptions, PortSleuthApp};
+use portsleuth::gui::GuiOptions;
 use probe_support::{assert_only_allowed, serve, Script};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use wizard::{paste, wait_idle, wizard};
 
-fn wait_idle(h: &mut Harness<'_, PortSleuthApp>) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    h.step();
-    while h.state().wizard.busy() {
-        assert!(
-            Instant::now() < deadline,
-            "the worker did not finish in 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-        h.step();
-    }
-    h.run_steps(4);
-}
+const WINDOW: egui::Vec2 = egui::vec2(1280.0, 860.0);
 
 #[test]
 fn check_the_server_probes_exch01_when_asked_and_the_answer_decides() {
@@ -41,23 +30,16 @@ fn check_the_server_probes_exch01_when_asked_and_the_answer_decides() {
     // This PC: nothing on the error's port.
     let machine = Arc::new(FakeMachine::with_listener("svchost.exe", 4242, 135));
     let dir = tempfile::tempdir().unwrap();
-    let settings = dir.path().join("settings.json");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .with_max_steps(1000)
-        .build_eframe(move |cc| {
-            PortSleuthApp::new(
-                &cc.egui_ctx,
-                GuiOptions {
-                    settings_path: Some(settings),
-                    machine: Some(machine),
-                    probe_resolve: vec![("exch01".into(), [127, 0, 0, 1].into())],
-                    ..Default::default()
-                },
-            )
-        });
-    h.event(egui::Event::Paste(common::seed_dialog_for("exch01", port)));
-    h.run_steps(4);
+    let mut h = wizard(
+        WINDOW,
+        GuiOptions {
+            settings_path: Some(dir.path().join("settings.json")),
+            machine: Some(machine),
+            probe_resolve: vec![("exch01".into(), [127, 0, 0, 1].into())],
+            ..Default::default()
+        },
+    );
+    paste(&mut h, &common::seed_dialog_for("exch01", port));
     h.get_by_label("Scan this machine").click();
     wait_idle(&mut h);
     h.get_by_label("Show the diagnosis").click();
@@ -100,22 +82,15 @@ fn the_servers_own_scan_loaded_from_a_file_finishes_the_diagnosis() {
     std::fs::write(&file, serde_json::to_vec(&scan).unwrap()).unwrap();
     // This PC: nothing on 110.
     let pc = Arc::new(FakeMachine::with_listener("svchost.exe", 4242, 135));
-    let settings = dir.path().join("settings.json");
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .with_max_steps(1000)
-        .build_eframe(move |cc| {
-            PortSleuthApp::new(
-                &cc.egui_ctx,
-                GuiOptions {
-                    settings_path: Some(settings),
-                    machine: Some(pc),
-                    ..Default::default()
-                },
-            )
-        });
-    h.event(egui::Event::Paste(common::seed_dialog_for("exch01", 110)));
-    h.run_steps(4);
+    let mut h = wizard(
+        WINDOW,
+        GuiOptions {
+            settings_path: Some(dir.path().join("settings.json")),
+            machine: Some(pc),
+            ..Default::default()
+        },
+    );
+    paste(&mut h, &common::seed_dialog_for("exch01", 110));
     h.get_by_label("Scan this machine").click();
     wait_idle(&mut h);
     h.get_by_label("Show the diagnosis").click();
@@ -157,5 +132,12 @@ fn the_servers_own_scan_loaded_from_a_file_finishes_the_diagnosis() {
             .as_str(),
         "av_mail_proxy"
     );
-    assert!(h.state().wizard.notice().is_some());
+    let notice = h
+        .state()
+        .wizard
+        .notice()
+        .expect("a notice about the damaged file");
+    assert!(notice.error, "{}", notice.words);
+    assert!(notice.words.contains("bad.json"), "{}", notice.words);
+    assert_eq!(notice.words.lines().count(), 1);
 }

@@ -43,9 +43,7 @@ pub fn requests_for(symptoms: &Symptoms, settings: &ProbeSettings) -> Vec<ProbeR
         .servers
         .iter()
         .filter(|s| s.this_machine != Some(true))
-        .filter(|s| {
-            crate::engine::diagnose::locate_server(&s.value, &Default::default()) != Some(true)
-        })
+        .filter(|s| !crate::engine::diagnose::always_this_machine(&s.value))
         .take(MAX_SERVERS)
     {
         let host = server.value.trim().trim_matches(|c| c == '\'' || c == '"');

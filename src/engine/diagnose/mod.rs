@@ -18,7 +18,7 @@ mod probed;
 mod rule;
 mod unknown;
 
-pub use place::{locate_server, place_servers};
+pub use place::{always_this_machine, locate_server, place_servers};
 
 use super::kb::{ActionKind, KnowledgeBase, PortSide, Reference};
 use super::model::{Category, Span};

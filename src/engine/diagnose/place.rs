@@ -20,21 +20,11 @@ const LOCAL_ALIASES: [&str; 3] = [
 /// its name, one of its addresses, loopback or a local proxy alias; `Some(false)` for another
 /// name or address; `None` when it cannot be told (a placeholder, or nothing known of the host).
 pub fn locate_server(server: &str, host: &Host) -> Option<bool> {
-    let name = server
-        .trim()
-        .trim_matches(|c| matches!(c, '\'' | '"' | '[' | ']'))
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-    if name.is_empty() || name.contains(['<', '>', ' ', '{', '}', '*']) {
-        return None;
-    }
-    if LOCAL_ALIASES.contains(&name.as_str()) || name.ends_with(".localhost") {
+    let name = normalise(server)?;
+    if always_local(&name) {
         return Some(true);
     }
     if let Ok(ip) = name.parse::<IpAddr>() {
-        if ip.is_loopback() || ip.is_unspecified() {
-            return Some(true);
-        }
         if host.addresses.iter().any(|a| a.parse::<IpAddr>() == Ok(ip)) {
             return Some(true);
         }
@@ -53,6 +43,31 @@ pub fn locate_server(server: &str, host: &Host) -> Option<bool> {
         || (!here.contains('.') && first(&name) == here)
         || (!name.contains('.') && first(&here) == name);
     Some(same)
+}
+
+/// Whether `server` names the machine it is read on, whichever machine that is: loopback,
+/// `localhost` or a local proxy alias (never worth probing: it is never the server elsewhere).
+pub fn always_this_machine(server: &str) -> bool {
+    normalise(server).is_some_and(|name| always_local(&name))
+}
+
+/// The name as compared: unquoted, without brackets or a final dot, lower case; `None` for
+/// placeholders (`<server>`) and patterns.
+fn normalise(server: &str) -> Option<String> {
+    let name = server
+        .trim()
+        .trim_matches(|c| matches!(c, '\'' | '"' | '[' | ']'))
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    (!name.is_empty() && !name.contains(['<', '>', ' ', '{', '}', '*'])).then_some(name)
+}
+
+fn always_local(name: &str) -> bool {
+    LOCAL_ALIASES.contains(&name)
+        || name.ends_with(".localhost")
+        || name
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
 }
 
 /// Sets `this_machine` on every server the text names, against the machine `host` describes.
@@ -135,5 +150,8 @@ mod tests {
         // An address, with nothing known of the machine's own addresses: cannot tell.
         assert_eq!(locate_server("10.0.0.9", &fqdn), None);
         assert_eq!(locate_server("exch01", &Host::default()), None);
+        // Whatever the machine: loopback and local aliases only.
+        assert!(always_this_machine("'127.0.0.1'") && always_this_machine("pop3.norton.antivirus"));
+        assert!(!always_this_machine("exch01") && !always_this_machine("10.0.0.7"));
     }
 }
