@@ -1,16 +1,82 @@
-//! Windows only: compiles `assets/windows/portsleuth.rc` (icon, version information,
-//! application manifest) and links it into the `portsleuth` executable, and
-//! `assets/windows/portsleuth-console.rc` (the same, described as the command line) into
-//! `portsleuth-console` (portsleuth.com in the release). Every other target builds exactly as
-//! without this script.
+//! Two jobs:
+//!
+//! - Every target: the built-in knowledge files in TOML (`assets/codes/*.toml`,
+//!   `assets/rules/*.toml`, `assets/programs.toml`) are parsed here, once, and written to
+//!   `OUT_DIR/kb/` as JSON: each file's tables with every entry's line. The binary includes
+//!   both, reads the JSON at start-up (serde_json is many times faster than a TOML parser with
+//!   spans) and keeps the TOML text for `kb show` and for error messages. A user's own rule
+//!   files are read from TOML as before. See `src/engine/kb/source.rs`.
+//! - Windows only: compiles `assets/windows/portsleuth.rc` (icon, version information,
+//!   application manifest) and links it into the `portsleuth` executable, and
+//!   `assets/windows/portsleuth-console.rc` (the same, described as the command line) into
+//!   `portsleuth-console` (portsleuth.com in the release).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    knowledge_files();
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
         windows_resources();
     }
+}
+
+/// One knowledge file as the loader reads it: its tables in the order a TOML map gives them,
+/// each entry with its 1-based line.
+type Parsed = Vec<(String, Vec<(usize, toml::Value)>)>;
+
+fn knowledge_files() {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("kb");
+    let assets = Path::new(&dir).join("assets");
+    let mut files = vec!["programs.toml".to_owned()];
+    for sub in ["codes", "rules"] {
+        println!("cargo:rerun-if-changed=assets/{sub}");
+        let entries = std::fs::read_dir(assets.join(sub))
+            .unwrap_or_else(|e| panic!("cannot list assets/{sub}: {e}"));
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".toml") {
+                files.push(format!("{sub}/{name}"));
+            }
+        }
+    }
+    for file in files {
+        println!("cargo:rerun-if-changed=assets/{file}");
+        let text = std::fs::read_to_string(assets.join(&file))
+            .unwrap_or_else(|e| panic!("cannot read assets/{file}: {e}"));
+        // A built-in file that does not parse is left to the loader, which names the line: the
+        // test `every_knowledge_file_in_assets_is_built_in_and_valid` fails on it.
+        let json = match parse(&text) {
+            Some(parsed) => serde_json::to_string(&parsed).expect("JSON of parsed TOML"),
+            None => "null".to_owned(),
+        };
+        let target = out.join(format!("{file}.json"));
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).expect("OUT_DIR/kb");
+        }
+        std::fs::write(&target, json)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
+    }
+}
+
+fn parse(text: &str) -> Option<Parsed> {
+    let tables: BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<toml::Value>>> =
+        toml::from_str(text).ok()?;
+    let line_of = |offset: usize| 1 + text[..offset].bytes().filter(|&b| b == b'\n').count();
+    Some(
+        tables
+            .into_iter()
+            .map(|(kind, entries)| {
+                let entries = entries
+                    .into_iter()
+                    .map(|e| (line_of(e.span().start), e.into_inner()))
+                    .collect();
+                (kind.into_inner(), entries)
+            })
+            .collect(),
+    )
 }
 
 fn windows_resources() {

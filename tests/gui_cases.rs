@@ -450,3 +450,229 @@ fn ctrl_c_copies_the_selected_row_and_its_properties_show_path_and_local_start_t
     h.get_by_label("/opt/fake/PoProxy.exe");
     h.get_by_label(&portsleuth::clock::local("2023-11-14T22:13:20Z"));
 }
+
+/// The URL the last frame asked the system to open.
+fn opened(h: &Harness<'_, PortSleuthApp>) -> Option<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::OpenUrl(o) => Some(o.url.clone()),
+            _ => None,
+        })
+}
+
+#[test]
+fn the_confirmation_says_it_in_words_and_the_record_lists_only_the_calls_that_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = at_fix(dir.path(), proxy_machine());
+    h.get_by_label(STOP).click();
+    wait_idle(&mut h);
+    h.get_by_label_contains("Ask PoProxy.exe (PID 4242) to exit");
+    h.get_by_label_contains("end it by force");
+    h.get_by_label("Exact calls");
+    h.get_by_label("Run it").click();
+    wait_idle(&mut h);
+    let record = &h.state().wizard.case().unwrap().actions_taken[0];
+    assert_eq!(record.outcome, Outcome::Done);
+    // It exited at the polite request: the forced stop was never sent, so it is not listed.
+    assert_eq!(record.commands.len(), 1, "{:?}", record.commands);
+    assert!(
+        !record.commands.iter().any(|c| c.contains("SIGKILL")
+            || c.contains("TerminateProcess")
+            || c.contains("-KILL")),
+        "{:?}",
+        record.commands
+    );
+    h.get_by_label("Ran (exact calls)");
+}
+
+#[test]
+fn after_a_verified_fix_the_next_steps_follow_and_the_report_leads_with_the_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = at_fix(dir.path(), proxy_machine());
+    // Before the fix, the steps name the case's own port, and code shows as code.
+    h.state_mut().wizard.apply(Command::GoTo(Step::Diagnosis));
+    h.run_steps(4);
+    h.get_by_label_contains("netstat -ano | findstr :110");
+    assert!(
+        h.query_by_label_contains("`netstat").is_none(),
+        "backticks show through"
+    );
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    stop_the_proxy(&mut h);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
+    h.run_steps(4);
+    h.get_by_label("Next steps");
+    // The rule's after-fix steps, with the port of this case filled in.
+    h.get_by_label_contains("now holds port 110");
+    let fixed = h
+        .state()
+        .wizard
+        .case()
+        .unwrap()
+        .fixed
+        .clone()
+        .expect("fixed");
+    assert_eq!(fixed.rule_id, "password-rejected-av-proxy-owns-mail-port");
+    assert!(fixed.next_steps.iter().all(|s| !s.contains("<port>")));
+
+    h.state_mut()
+        .wizard
+        .apply(Command::SetFormat(portsleuth::report::Format::Text));
+    let text = h.state_mut().wizard.rendered().unwrap().to_owned();
+    let outcome = text
+        .find("Outcome: Fixed: ")
+        .unwrap_or_else(|| panic!("{text}"));
+    let now = text
+        .find("What PortSleuth finds on the machine now")
+        .unwrap();
+    assert!(outcome < now, "the outcome leads");
+    assert!(text.contains("Next steps:"), "{text}");
+    assert!(!text.contains("First step"), "{text}");
+
+    // Test again scans again, in the same case.
+    h.get_by_label("Test again").click();
+    wait_idle(&mut h);
+    assert_eq!(h.state().wizard.step(), Step::Scan);
+    assert_eq!(h.state().wizard.case().unwrap().actions_taken.len(), 1);
+}
+
+#[test]
+fn a_saved_report_is_named_after_the_case_can_be_opened_and_its_folder_is_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.json");
+    let mut h = app_sized(&settings, proxy_machine(), egui::vec2(1280.0, 860.0));
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Report));
+    h.run_steps(4);
+    let case_id = h.state().wizard.case().unwrap().id.clone();
+    let host = h.state().wizard.snapshot().unwrap().host.hostname.clone();
+    let named = h.state().wizard.report.path_text.clone();
+    let file = Path::new(&named)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        file.starts_with("portsleuth-") && file.contains(&case_id) && file.ends_with(".html"),
+        "{file}"
+    );
+    let safe_host: String = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    assert!(file.contains(&safe_host), "{file} names the host {host}");
+
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let target = reports.join("ticket-4711.html");
+    h.state_mut().wizard.report.path_text = target.display().to_string();
+    h.state_mut().wizard.apply(Command::SaveToTypedPath);
+    wait_idle(&mut h);
+    assert!(target.exists());
+    h.get_by_label("Open").click();
+    h.step();
+    let url = opened(&h).expect("Open asks the system to open the file");
+    assert!(
+        url.starts_with("file://") && url.ends_with("/ticket-4711.html"),
+        "{url}"
+    );
+    h.run_steps(2);
+    h.get_by_label("Open folder").click();
+    h.step();
+    let url = opened(&h).expect("Open folder");
+    assert!(url.ends_with("/reports"), "{url}");
+    h.run_steps(2);
+    h.get_by_label("Print\u{2026}").click();
+    h.step();
+    assert!(opened(&h).is_some_and(|u| u.ends_with("/ticket-4711.html")));
+    h.run_steps(4);
+    h.get_by_label_contains("press Ctrl+P");
+
+    // The folder is kept for the next start.
+    h.state_mut().save_settings();
+    let saved = std::fs::read_to_string(&settings).unwrap();
+    assert!(saved.contains("reports"), "{saved}");
+    drop(h);
+    let h = app_sized(&settings, proxy_machine(), egui::vec2(1280.0, 860.0));
+    let offered = h.state().wizard.report.path_text.clone();
+    assert!(
+        Path::new(&offered).starts_with(&reports),
+        "{offered} is in the remembered folder"
+    );
+}
+
+#[test]
+fn auto_refresh_marks_new_sockets_and_keeps_closed_ones_until_the_next_refresh() {
+    use portsleuth::engine::snapshot::{Process, Socket, Transport};
+    use portsleuth::gui::table::Mark;
+    let dir = tempfile::tempdir().unwrap();
+    let machine = proxy_machine();
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        machine.clone(),
+        egui::vec2(1280.0, 860.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    // Off by default.
+    assert!(h.state().wizard.scan.auto_refresh.is_none());
+    h.get_by_label_contains("Auto-refresh");
+    {
+        // The proxy goes, the real POP3 server comes.
+        let mut snap = machine.snapshot.lock().unwrap();
+        snap.sockets.clear();
+        snap.processes.clear();
+        snap.sockets.push(Socket {
+            transport: Transport::Tcp,
+            local_addr: "0.0.0.0".into(),
+            local_port: 110,
+            remote_addr: None,
+            remote_port: None,
+            state: "LISTEN".into(),
+            pids: vec![5151],
+            dual_stack: false,
+        });
+        snap.processes.push(Process {
+            pid: 5151,
+            name: "dovecot".into(),
+            exe_name: "dovecot".into(),
+            start_time: 1_700_000_100,
+            ..Process::default()
+        });
+    }
+    h.state_mut().wizard.apply(Command::SetAutoRefresh(Some(
+        std::time::Duration::from_millis(50),
+    )));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while h.state().wizard.scan.table.changes == (0, 0) {
+        assert!(std::time::Instant::now() < deadline, "no refresh came");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+    }
+    // Slowed down, so the marks stay while they are looked at.
+    h.state_mut().wizard.apply(Command::SetAutoRefresh(Some(
+        std::time::Duration::from_secs(3600),
+    )));
+    wait_idle(&mut h);
+    let rows = &h.state().wizard.scan.table.rows;
+    let mark = |name: &str| rows.iter().find(|r| r.process == name).map(|r| r.mark);
+    assert_eq!(mark("dovecot"), Some(Mark::New));
+    assert_eq!(mark("PoProxy.exe"), Some(Mark::Gone));
+    assert_eq!(h.state().wizard.scan.table.changes, (1, 1));
+    h.get_by_label_contains("1 new, 1 closed");
+    // The diagnosis follows the machine as it is now.
+    let case = h.state().wizard.case().unwrap();
+    assert!(case
+        .snapshot
+        .as_ref()
+        .is_some_and(|s| s.processes.iter().any(|p| p.pid == 5151)));
+    h.state_mut().wizard.apply(Command::SetAutoRefresh(None));
+    wait_idle(&mut h);
+}

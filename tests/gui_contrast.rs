@@ -50,6 +50,22 @@ fn every_text_colour_has_4_5_to_1_on_every_background_in_both_themes() {
                 "pinned striped row",
                 over(style::pinned_fill_in(dark), over(v.faint_bg_color, panel)),
             ),
+            ("new row", over(style::change_fill_in(true, dark), panel)),
+            (
+                "new striped row",
+                over(
+                    style::change_fill_in(true, dark),
+                    over(v.faint_bg_color, panel),
+                ),
+            ),
+            ("gone row", over(style::change_fill_in(false, dark), panel)),
+            (
+                "gone striped row",
+                over(
+                    style::change_fill_in(false, dark),
+                    over(v.faint_bg_color, panel),
+                ),
+            ),
         ];
         let texts = [
             ("text", v.text_color()),

@@ -86,19 +86,18 @@ pub fn run(kb_dirs: &[PathBuf], args: FixArgs) -> Result<Exit, SessionError> {
         Attempted::Recorded(record) => (record, false),
         Attempted::NotApplicable(record) => (record, true),
         Attempted::Confirm(prepared) => {
-            let record =
-                if args.yes || confirm_on_terminal(&prepared.action.label, &prepared.commands) {
-                    let options = FixOptions {
-                        dry_run: false,
-                        grace,
-                    };
-                    execute(&LiveMachine, &prepared, &options)
-                } else {
-                    refused(
-                        &prepared.action,
-                        "not confirmed: run it from a terminal and answer y, or pass --yes".into(),
-                    )
+            let record = if args.yes || confirm_on_terminal(&prepared) {
+                let options = FixOptions {
+                    dry_run: false,
+                    grace,
                 };
+                execute(&LiveMachine, &prepared, &options)
+            } else {
+                refused(
+                    &prepared.action,
+                    "not confirmed: run it from a terminal and answer y, or pass --yes".into(),
+                )
+            };
             (record, false)
         }
     };
@@ -139,13 +138,16 @@ fn say(record: &ActionRecord, not_applicable: bool) -> Exit {
 
 /// Asks on the terminal; without one, there is nobody to ask and the answer is no. What is
 /// shown is the fresh plan's action in PortSleuth's words, never a label from a file.
-fn confirm_on_terminal(label: &str, commands: &[String]) -> bool {
+fn confirm_on_terminal(prepared: &crate::session::fix::Prepared) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    eprintln!("{label}");
-    for c in commands {
-        eprintln!("  will run: {c}");
+    eprintln!("{}", prepared.action.label);
+    for (n, w) in prepared.words.iter().enumerate() {
+        eprintln!("  {}. {w}", n + 1);
+    }
+    for c in &prepared.commands {
+        eprintln!("  exact: {c}");
     }
     eprint!("Proceed? [y/N] ");
     let mut answer = String::new();

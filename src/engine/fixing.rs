@@ -29,6 +29,16 @@ pub enum Outcome {
     Failed,
 }
 
+/// The cause an action dealt with, and what to do now that it is dealt with (the rule's
+/// `after_fix`, with the case's values filled in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fixed {
+    pub rule_id: String,
+    pub title: String,
+    #[serde(default)]
+    pub next_steps: Vec<String>,
+}
+
 /// One action as it happened, for the ticket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionRecord {

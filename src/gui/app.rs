@@ -101,6 +101,9 @@ impl PortSleuthApp {
         if let Some(writer) = options.writer.take() {
             wizard.report.set_writer(writer);
         }
+        if let Some(folder) = &settings.report_folder {
+            wizard.report.set_folder(folder.clone());
+        }
         if let Some(text) = options.text.take() {
             wizard.start_with(text);
         }
@@ -172,6 +175,9 @@ impl PortSleuthApp {
         if let Some(text) = self.wizard.take_clipboard() {
             ctx.copy_text(text);
         }
+        if let Some(url) = self.wizard.take_open_url() {
+            ctx.open_url(egui::OpenUrl::new_tab(url));
+        }
         if self.wizard.wants_to_quit() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
@@ -179,6 +185,8 @@ impl PortSleuthApp {
         // Workers ask for a repaint when they finish; progress needs a steady, slow tick.
         if self.wizard.busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        } else if let Some(wait) = self.wizard.next_refresh_in() {
+            ctx.request_repaint_after(wait.max(std::time::Duration::from_millis(100)));
         }
     }
 
@@ -318,9 +326,13 @@ impl PortSleuthApp {
         }
         self.settings.format = self.wizard.report.format;
         self.settings.redact = self.wizard.report.redact;
+        self.settings
+            .report_folder
+            .clone_from(&self.wizard.report.last_folder);
         // Window size is saved on exit only; choices are saved when they change.
         let choices_changed = self.settings.format != self.saved.format
             || self.settings.redact != self.saved.redact
+            || self.settings.report_folder != self.saved.report_folder
             || self.settings.theme != self.saved.theme;
         if choices_changed && self.saving_settings.is_none() {
             self.save_settings_in_background();

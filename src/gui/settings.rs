@@ -26,6 +26,9 @@ pub struct Settings {
     pub theme: Theme,
     pub format: Format,
     pub redact: bool,
+    /// The folder the last report was saved in, offered for the next one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_folder: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -35,6 +38,7 @@ impl Default for Settings {
             theme: Theme::System,
             format: Format::Html,
             redact: false,
+            report_folder: None,
         }
     }
 }

@@ -120,6 +120,17 @@ pub fn pinned_fill_in(dark: bool) -> Color32 {
     }
 }
 
+/// Row backgrounds for a refreshed table: a socket that is new since the previous scan
+/// (`true`) or gone since it, in the dark or light theme.
+pub fn change_fill_in(new: bool, dark: bool) -> Color32 {
+    match (new, dark) {
+        (true, true) => Color32::from_rgba_unmultiplied(60, 200, 90, 26),
+        (true, false) => Color32::from_rgba_unmultiplied(60, 200, 90, 34),
+        (false, true) => Color32::from_rgba_unmultiplied(230, 70, 70, 40),
+        (false, false) => Color32::from_rgba_unmultiplied(230, 70, 70, 18),
+    }
+}
+
 /// A notice box; returns true when its Dismiss button was clicked.
 pub fn notice(ui: &mut egui::Ui, n: &Notice, dismissable: bool) -> bool {
     let colour = if n.error { bad(ui) } else { accent(ui) };
@@ -203,4 +214,27 @@ pub fn drop_overlay(ctx: &egui::Context) {
 pub fn section(ui: &mut egui::Ui, title: &str) {
     ui.add_space(4.0);
     ui.label(RichText::new(title).strong().size(15.5));
+}
+
+/// Knowledge-base text (an explanation, a step), wrapped, with its Markdown code spans shown
+/// as code rather than as backticks; `prefix` ("2. ") is plain.
+pub fn kb_text(ui: &mut egui::Ui, prefix: &str, text: &str) -> egui::Response {
+    let colour = ui.visuals().text_color();
+    let plain = egui::TextFormat {
+        font_id: egui::TextStyle::Body.resolve(ui.style()),
+        color: colour,
+        ..Default::default()
+    };
+    let code = egui::TextFormat {
+        font_id: egui::TextStyle::Monospace.resolve(ui.style()),
+        color: colour,
+        background: ui.visuals().code_bg_color,
+        ..Default::default()
+    };
+    let mut job = egui::text::LayoutJob::default();
+    job.append(prefix, 0.0, plain.clone());
+    for (is_code, run) in crate::report::words::code_spans(text) {
+        job.append(run, 0.0, if is_code { code.clone() } else { plain.clone() });
+    }
+    ui.add(egui::Label::new(job).wrap())
 }

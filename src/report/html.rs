@@ -7,7 +7,9 @@
 //! bidi controls visible; only http(s) references become links. Pure: no I/O, no clock — two
 //! renderings of one report are the same bytes.
 
-use super::words::{is_direction_control, is_web_url, outcome_phrase, percent, side_label, yes_no};
+use super::words::{
+    code_spans, is_direction_control, is_web_url, outcome_phrase, percent, side_label, yes_no,
+};
 use super::Report;
 use crate::engine::diagnose::{EvidenceSource, Finding};
 use crate::engine::snapshot::{Process, Snapshot, Socket};
@@ -62,6 +64,23 @@ a{color:#000}
 a[href]::after{content:\" (\" attr(href) \")\";font-size:.85em;overflow-wrap:anywhere}
 }
 ";
+
+/// Knowledge-base text (an explanation, a step) as HTML: escaped like [`Esc`], with its
+/// Markdown code spans shown as `<code>`.
+pub(super) struct Kb<'a>(pub(super) &'a str);
+
+impl fmt::Display for Kb<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (code, run) in code_spans(self.0) {
+            if code {
+                write!(f, "<code>{}</code>", Esc(run))?;
+            } else {
+                write!(f, "{}", Esc(run))?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Text made safe for HTML element content and quoted attribute values: markup characters
 /// escaped, control characters (C0, DEL, C1) dropped except newline and tab, and the
@@ -182,6 +201,26 @@ fn confidence_bar(out: &mut String, confidence: f64) {
 
 fn conclusion(out: &mut String, r: &Report) {
     out.push_str("<section class=\"card conclusion\">\n<h2>Conclusion</h2>\n");
+    // Once an action changed the machine, the outcome is the conclusion.
+    if let Some(lead) = super::words::outcome_lead(&r.actions_taken, &|t| t.to_owned()) {
+        let _ = writeln!(out, "<p class=\"lead\">{}</p>", Esc(&lead));
+        if let Some(fixed) = &r.fixed {
+            let _ = writeln!(
+                out,
+                "<p class=\"muted\">The cause: {}</p>",
+                Esc(&fixed.title)
+            );
+            if !fixed.next_steps.is_empty() {
+                out.push_str("<h4>Next steps</h4>\n<ol>\n");
+                for s in &fixed.next_steps {
+                    let _ = writeln!(out, "<li>{}</li>", Kb(s));
+                }
+                out.push_str("</ol>\n");
+            }
+        }
+        out.push_str("</section>\n");
+        return;
+    }
     match r.top() {
         Some(f) => {
             let _ = writeln!(
@@ -191,9 +230,9 @@ fn conclusion(out: &mut String, r: &Report) {
                 Esc(f.category.as_str())
             );
             confidence_bar(out, f.confidence);
-            let _ = writeln!(out, "<p>{}</p>", Esc(&f.explanation));
+            let _ = writeln!(out, "<p>{}</p>", Kb(&f.explanation));
             if let Some(step) = f.steps.first() {
-                let _ = writeln!(out, "<p><strong>First step:</strong> {}</p>", Esc(step));
+                let _ = writeln!(out, "<p><strong>First step:</strong> {}</p>", Kb(step));
             }
         }
         None => out.push_str("<p class=\"lead\">PortSleuth reached no conclusion.</p>\n"),
@@ -205,7 +244,12 @@ fn findings(out: &mut String, r: &Report) {
     if r.diagnosis.findings.is_empty() {
         return;
     }
-    out.push_str("<section class=\"findings\">\n<h2>Findings, most likely first</h2>\n");
+    let heading = if super::words::outcome_lead(&r.actions_taken, &|t| t.to_owned()).is_some() {
+        "Findings on the machine now, most likely first"
+    } else {
+        "Findings, most likely first"
+    };
+    let _ = writeln!(out, "<section class=\"findings\">\n<h2>{heading}</h2>");
     for (i, f) in r.diagnosis.findings.iter().enumerate() {
         finding_card(out, i + 1, f);
     }
@@ -221,7 +265,7 @@ fn finding_card(out: &mut String, n: usize, f: &Finding) {
         Esc(&f.rule_id)
     );
     confidence_bar(out, f.confidence);
-    let _ = writeln!(out, "<p>{}</p>", Esc(&f.explanation));
+    let _ = writeln!(out, "<p>{}</p>", Kb(&f.explanation));
     if !f.evidence.is_empty() || !f.unverified.is_empty() || !f.withheld.is_empty() {
         out.push_str("<h4>Why</h4>\n<ul class=\"evidence\">\n");
         for e in &f.evidence {
@@ -256,7 +300,7 @@ fn finding_card(out: &mut String, n: usize, f: &Finding) {
     if !f.steps.is_empty() {
         out.push_str("<h4>What to do</h4>\n<ol>\n");
         for s in &f.steps {
-            let _ = writeln!(out, "<li>{}</li>", Esc(s));
+            let _ = writeln!(out, "<li>{}</li>", Kb(s));
         }
         out.push_str("</ol>\n");
     }

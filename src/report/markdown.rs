@@ -22,6 +22,20 @@ pub fn render_markdown(r: &Report) -> String {
         r.portsleuth_version,
         md(&r.generated_at)
     );
+    if let Some(lead) = super::words::outcome_lead(&r.actions_taken, &|t| t.to_owned()) {
+        let _ = writeln!(out, "**Outcome:** {}\n", md(&lead));
+        if let Some(fixed) = &r.fixed {
+            let _ = writeln!(out, "**The cause:** {}\n", md(&fixed.title));
+            if !fixed.next_steps.is_empty() {
+                let _ = writeln!(out, "**Next steps**\n");
+                for (n, s) in fixed.next_steps.iter().enumerate() {
+                    let _ = writeln!(out, "{}. {}", n + 1, md_kb(s));
+                }
+                out.push('\n');
+            }
+        }
+        let _ = writeln!(out, "_What PortSleuth finds on the machine now:_\n");
+    }
     for (i, f) in d.findings.iter().enumerate() {
         finding(&mut out, i, f);
     }
@@ -80,7 +94,7 @@ fn finding(out: &mut String, i: usize, f: &Finding) {
         percent(f.confidence)
     );
     let _ = writeln!(out, "`{}` · rule `{}`\n", f.category, f.rule_id);
-    let _ = writeln!(out, "{}\n", md(&f.explanation));
+    let _ = writeln!(out, "{}\n", md_kb(&f.explanation));
     if !f.evidence.is_empty() || !f.unverified.is_empty() {
         let _ = writeln!(out, "**Why**\n");
         for e in &f.evidence {
@@ -97,7 +111,7 @@ fn finding(out: &mut String, i: usize, f: &Finding) {
     if !f.steps.is_empty() {
         let _ = writeln!(out, "**What to do**\n");
         for (n, s) in f.steps.iter().enumerate() {
-            let _ = writeln!(out, "{}. {}", n + 1, md(s));
+            let _ = writeln!(out, "{}. {}", n + 1, md_kb(s));
         }
         out.push('\n');
     }
@@ -222,6 +236,20 @@ pub fn md(s: &str) -> String {
         }
     }
     out
+}
+
+/// Knowledge-base text: plain runs escaped, its code spans kept as code spans.
+fn md_kb(s: &str) -> String {
+    super::words::code_spans(s)
+        .into_iter()
+        .map(|(code, run)| {
+            if code {
+                format!("`{}`", md_code(run))
+            } else {
+                md(run)
+            }
+        })
+        .collect()
 }
 
 fn md_code(s: &str) -> String {

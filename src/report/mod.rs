@@ -49,6 +49,9 @@ pub struct Report {
     /// Every action planned, refused, previewed or done, in order.
     #[serde(default)]
     pub actions_taken: Vec<ActionRecord>,
+    /// The cause an action dealt with, and the next steps now that it is dealt with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<crate::engine::fixing::Fixed>,
     /// Problems in the user's rule files (the broken entries were skipped).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kb_warnings: Vec<String>,
@@ -93,6 +96,7 @@ impl Report {
             diagnosis,
             snapshot,
             actions_taken: Vec::new(),
+            fixed: None,
             kb_warnings: kb_errors.iter().map(ToString::to_string).collect(),
         }
     }

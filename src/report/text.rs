@@ -33,6 +33,25 @@ fn servers_and_probes(out: &mut String, r: &Report) {
     }
 }
 
+/// Once an action changed the machine, that comes first: what was done, what the re-scan
+/// showed, what to do next. The findings after it are the machine as it is now.
+fn outcome(out: &mut String, r: &Report) {
+    let Some(lead) = super::words::outcome_lead(&r.actions_taken, &|t| t.to_owned()) else {
+        return;
+    };
+    item(out, "Outcome: ", &lead);
+    if let Some(fixed) = &r.fixed {
+        item(out, "The cause: ", &fixed.title);
+        if !fixed.next_steps.is_empty() {
+            let _ = writeln!(out, "Next steps:");
+            for (n, s) in fixed.next_steps.iter().enumerate() {
+                item(out, &format!("  {}) ", n + 1), s);
+            }
+        }
+    }
+    let _ = writeln!(out, "\nWhat PortSleuth finds on the machine now:\n");
+}
+
 /// Plain text for a terminal or an e-mail: the answer first, then why, then what was read.
 pub fn render_text(r: &Report) -> String {
     let mut out = String::new();
@@ -71,6 +90,7 @@ pub fn render_text(r: &Report) -> String {
     );
     servers_and_probes(&mut out, r);
     out.push('\n');
+    outcome(&mut out, r);
     for (i, f) in d.findings.iter().enumerate() {
         finding(&mut out, i, f);
     }

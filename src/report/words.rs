@@ -33,11 +33,17 @@ pub fn outcome_phrase(o: Outcome) -> &'static str {
     }
 }
 
-/// One action record in a sentence: when, what, how it ended, what the re-scan showed.
+/// One action record in a sentence: when, what, how it ended, what the re-scan showed. Times
+/// are as recorded (RFC 3339 UTC), the same bytes wherever the report is read.
 pub fn action_line(a: &ActionRecord) -> String {
+    action_line_at(a, &|t| t.to_owned())
+}
+
+/// [`action_line`] with its times shown by `time` (the wizard shows local time).
+pub fn action_line_at(a: &ActionRecord, time: &dyn Fn(&str) -> String) -> String {
     let mut line = format!(
         "{} {} — {}: {}",
-        a.at,
+        time(&a.at),
         a.label,
         outcome_phrase(a.outcome),
         a.detail
@@ -46,7 +52,7 @@ pub fn action_line(a: &ActionRecord) -> String {
         line.push_str(&format!(" [{}]", a.commands.join("; ")));
     }
     if let Some(p) = &a.previewed_at {
-        line.push_str(&format!(" (previewed first at {p})"));
+        line.push_str(&format!(" (previewed first at {})", time(p)));
     }
     if let Some(v) = &a.verification {
         line.push_str(&format!(" Re-scan: {v}."));
@@ -55,6 +61,28 @@ pub fn action_line(a: &ActionRecord) -> String {
         line.push_str(&format!(" Error: {e}"));
     }
     line
+}
+
+/// The outcome that leads a report once an action changed the machine: the latest such
+/// action, whether the re-scan agreed, and what it showed. Times shown by `time`.
+pub fn outcome_lead(actions: &[ActionRecord], time: &dyn Fn(&str) -> String) -> Option<String> {
+    let a = actions
+        .iter()
+        .rev()
+        .find(|a| matches!(a.outcome, Outcome::Done | Outcome::ProblemRemains))?;
+    let mut lead = if a.outcome == Outcome::Done {
+        format!("Fixed: {}, done and verified at {}.", a.label, time(&a.at))
+    } else {
+        format!(
+            "Not fixed yet: {} was done at {}, but the re-scan shows the problem remains.",
+            a.label,
+            time(&a.at)
+        )
+    };
+    if let Some(v) = &a.verification {
+        lead.push_str(&format!(" Re-scan: {v}."));
+    }
+    Some(lead)
 }
 
 /// Where a port named in the text was, for tables and lists: "local bind", "remote",
@@ -145,6 +173,34 @@ pub fn is_web_url(url: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || is_direction_control(c))
 }
 
+/// Knowledge-base text cut into plain runs (`false`) and code spans (`true`), as Markdown's
+/// backticks mark them, so every door can show `netstat -ano` as code and not as backticks.
+/// A backtick with no partner, and an empty pair, stay as they were.
+pub fn code_spans(s: &str) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut plain_from = 0;
+    let mut at = 0;
+    while let Some(open) = s[at..].find('`').map(|i| at + i) {
+        let Some(close) = s[open + 1..].find('`').map(|i| open + 1 + i) else {
+            break;
+        };
+        if close == open + 1 {
+            at = close + 1;
+            continue;
+        }
+        if open > plain_from {
+            out.push((false, &s[plain_from..open]));
+        }
+        out.push((true, &s[open + 1..close]));
+        plain_from = close + 1;
+        at = plain_from;
+    }
+    if plain_from < s.len() {
+        out.push((false, &s[plain_from..]));
+    }
+    out
+}
+
 pub fn yes_no(b: bool) -> &'static str {
     if b {
         "yes"
@@ -165,6 +221,24 @@ mod tests {
         assert_eq!(bar(0.95), "[##########]  95%");
         assert_eq!(bar(1e10), "[##########] 100%");
         assert_eq!(bar(-500.0), "[..........]   0%");
+    }
+
+    #[test]
+    fn code_spans_are_cut_out_of_knowledge_base_text() {
+        assert_eq!(
+            code_spans("Run `netstat -ano` then `tasklist`."),
+            vec![
+                (false, "Run "),
+                (true, "netstat -ano"),
+                (false, " then "),
+                (true, "tasklist"),
+                (false, "."),
+            ]
+        );
+        assert_eq!(code_spans("a ` lone one"), vec![(false, "a ` lone one")]);
+        assert_eq!(code_spans("empty `` pair"), vec![(false, "empty `` pair")]);
+        assert_eq!(code_spans("`x`"), vec![(true, "x")]);
+        assert!(code_spans("").is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::Knowledge;
 use crate::engine::diagnose::{diagnose, diagnose_with_probes, place_servers, Diagnosis};
-use crate::engine::fixing::{ActionRecord, Outcome};
+use crate::engine::fixing::{ActionRecord, Fixed, Outcome};
 use crate::engine::probe::Probe;
 use crate::engine::reader::Symptoms;
 use crate::engine::snapshot::Snapshot;
@@ -32,6 +32,8 @@ pub struct Case {
     pub diagnosis: Diagnosis,
     /// Every action previewed, refused, cancelled or done on this case, in order.
     pub actions_taken: Vec<ActionRecord>,
+    /// The cause the latest action that changed the machine dealt with, and what to do next.
+    pub fixed: Option<Fixed>,
 }
 
 impl Case {
@@ -51,6 +53,7 @@ impl Case {
             before: None,
             diagnosis,
             actions_taken: Vec::new(),
+            fixed: None,
         }
     }
 
@@ -103,6 +106,20 @@ impl Case {
     /// Keeps what happened to an action. A preview followed by the run (or the cancel, or a
     /// second preview) of the same action is one record: the later one, noting the preview.
     pub fn record(&mut self, mut record: ActionRecord) {
+        if matches!(record.outcome, Outcome::Done | Outcome::ProblemRemains) {
+            if let Some(f) = self
+                .diagnosis
+                .findings
+                .iter()
+                .find(|f| f.actions.iter().any(|a| a.id == record.action_id))
+            {
+                self.fixed = Some(Fixed {
+                    rule_id: f.rule_id.clone(),
+                    title: f.title.clone(),
+                    next_steps: f.after_fix.clone(),
+                });
+            }
+        }
         if let Some(last) = self.actions_taken.last_mut() {
             if last.action_id == record.action_id && last.outcome == Outcome::Previewed {
                 record.previewed_at = Some(last.previewed_at.take().unwrap_or(last.at.clone()));
@@ -146,6 +163,7 @@ impl Case {
         );
         report.rule_set = knowledge.rule_set();
         report.actions_taken = self.actions_taken.clone();
+        report.fixed = self.fixed.clone();
         report
     }
 }

@@ -39,6 +39,10 @@ pub struct SavedCase {
     pub snapshot: Option<Snapshot>,
     #[serde(default)]
     pub actions_taken: Vec<ActionRecord>,
+    /// The rule whose cause an action dealt with. Only its id is kept: the next steps are
+    /// taken again from the knowledge base on reopening, never from the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_rule: Option<String>,
 }
 
 /// One line of the history list.
@@ -73,6 +77,7 @@ impl SavedCase {
             before: case.before.clone(),
             snapshot: case.snapshot.clone(),
             actions_taken: case.actions_taken.clone(),
+            fixed_rule: case.fixed.as_ref().map(|f| f.rule_id.clone()),
         }
     }
 
@@ -82,6 +87,31 @@ impl SavedCase {
         case.id = self.id;
         case.opened_at = self.opened_at;
         case.before = self.before;
+        case.fixed = self
+            .fixed_rule
+            .as_deref()
+            .and_then(|id| knowledge.kb().rule(id))
+            .map(|rule| {
+                // The values come from the case's own records, as the diagnosis would fill them.
+                let done = self
+                    .actions_taken
+                    .iter()
+                    .rev()
+                    .find(|a| matches!(a.outcome, Outcome::Done | Outcome::ProblemRemains));
+                let port = done.and_then(|a| a.target.port).map(|p| p.to_string());
+                let pid = done.and_then(|a| a.target.pid).map(|p| p.to_string());
+                let server = case.symptoms.servers.first().map(|s| s.value.clone());
+                crate::engine::fixing::Fixed {
+                    rule_id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    next_steps: crate::engine::diagnose::fill_steps(
+                        &rule.after_fix,
+                        port,
+                        pid,
+                        server.as_deref(),
+                    ),
+                }
+            });
         case.actions_taken = self.actions_taken;
         case
     }

@@ -30,6 +30,14 @@ impl Knowledge {
     /// The built-in knowledge base plus the user's folder and the `--kb` folders. A `--kb`
     /// that is not a folder is a usage error; problems inside the files are kept and said.
     pub fn load(kb_dirs: &[PathBuf]) -> Result<Knowledge, SessionError> {
+        // The reader's own patterns do not depend on the knowledge base: the second core
+        // builds them while this one loads it (once a process).
+        static WARM: std::sync::Once = std::sync::Once::new();
+        WARM.call_once(|| {
+            let _ = crate::jobs::Job::<()>::spawn("warm-up", &crate::jobs::no_wake(), |_| {
+                crate::engine::reader::warm_up();
+            });
+        });
         let mut sources = KbSource::builtin();
         let mut problems = Vec::new();
         if let Some(dir) = user_rules_dir().filter(|d| d.is_dir()) {

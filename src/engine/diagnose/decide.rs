@@ -117,6 +117,7 @@ impl Ctx<'_> {
             confidence: candidates.first().map_or(0.0, |f| f.confidence),
             explanation,
             steps,
+            after_fix: vec![],
             evidence,
             unverified: vec![],
             actions: vec![],

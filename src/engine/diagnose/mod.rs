@@ -19,6 +19,7 @@ mod rule;
 mod unknown;
 
 pub use place::{always_this_machine, locate_server, place_servers};
+pub use rule::fill_steps;
 
 use super::kb::{ActionKind, KnowledgeBase, PortSide, Reference};
 use super::model::{Category, Span};
@@ -103,6 +104,9 @@ pub struct Finding {
     pub confidence: f64,
     pub explanation: String,
     pub steps: Vec<String>,
+    /// What to do once an action has freed the port, with the case's values filled in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_fix: Vec<String>,
     pub evidence: Vec<Evidence>,
     /// What a scan would check, when the diagnosis ran without one.
     #[serde(default)]

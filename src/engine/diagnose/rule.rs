@@ -34,13 +34,16 @@ impl<'a> Ctx<'a> {
             }
         };
         let (actions, withheld) = self.plan_actions(rule, acted_on.as_ref());
+        let steps = self.case_steps(&rule.steps, acted_on.as_ref());
+        let after_fix = self.case_steps(&rule.after_fix, acted_on.as_ref());
         Outcome::Finding(Box::new(Finding {
             rule_id: rule.id.clone(),
             category: rule.category,
             title: rule.title.clone(),
             confidence: round2(confidence.clamp(0.01, 0.99)),
             explanation: rule.cause.clone(),
-            steps: rule.steps.clone(),
+            steps,
+            after_fix,
             evidence,
             unverified,
             actions,
@@ -112,6 +115,26 @@ impl<'a> Ctx<'a> {
             }
         }
         added
+    }
+
+    /// The rule's steps with the case's own values in place of the knowledge base's
+    /// placeholders: `<port>` (the port the scan acted on, else the first the text names),
+    /// `<PID>` (the holder the scan found) and `<server>` (the server the text names). A
+    /// placeholder with no value stays, so the step still says what to put there.
+    fn case_steps(&self, steps: &[String], hit: Option<&CheckHit<'_>>) -> Vec<String> {
+        let port = hit
+            .map(|h| h.port)
+            .or_else(|| self.ports.first().copied())
+            .map(|p| p.to_string());
+        let pid = hit
+            .and_then(|h| h.holder)
+            .and_then(|h| h.process)
+            .map(|p| p.pid.to_string());
+        let server = self
+            .elsewhere
+            .as_deref()
+            .or_else(|| self.symptoms.servers.first().map(|s| s.value.as_str()));
+        fill_steps(steps, port, pid, server)
     }
 
     /// Without a scan: what a scan would check, and what each outcome would mean.
@@ -405,4 +428,35 @@ fn scan_evidence(says: String, hit: &CheckHit<'_>, pid: Option<u32>) -> Evidence
         port: Some(hit.port),
         pid,
     }
+}
+
+/// Steps with `<port>`, `<PID>` and `<server>` replaced by the values given; a placeholder with
+/// no value stays, so the step still says what to put there. A server name from the paste goes
+/// into a command line only when it looks like a host name or an address.
+pub fn fill_steps(
+    steps: &[String],
+    port: Option<String>,
+    pid: Option<String>,
+    server: Option<&str>,
+) -> Vec<String> {
+    let host_like = |v: &&str| {
+        !v.is_empty()
+            && v.len() <= 253
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'_'))
+    };
+    let server = server.filter(host_like).map(str::to_owned);
+    steps
+        .iter()
+        .map(|step| {
+            let mut step = step.clone();
+            for (placeholder, value) in [("<port>", &port), ("<PID>", &pid), ("<server>", &server)]
+            {
+                if let Some(value) = value {
+                    step = step.replace(placeholder, value);
+                }
+            }
+            step
+        })
+        .collect()
 }

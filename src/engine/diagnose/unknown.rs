@@ -46,6 +46,7 @@ impl Ctx<'_> {
             confidence: 0.0,
             explanation,
             steps: vec![],
+            after_fix: vec![],
             evidence,
             unverified: vec![],
             actions: vec![],

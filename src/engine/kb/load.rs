@@ -52,30 +52,17 @@ impl KnowledgeBase {
                 super::tables::load_table(source, &mut all, &mut errors);
                 continue;
             }
-            let lines = LineIndex::new(&source.text);
-            let tables: BTreeMap<Spanned<String>, Vec<Spanned<toml::Value>>> =
-                match toml::from_str(&source.text) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        errors.push(KbError {
-                            file: source.name.clone(),
-                            line: e.span().map(|s| lines.line_of(s.start)),
-                            message: e.message().trim().to_owned(),
-                        });
-                        continue;
-                    }
-                };
+            let Some(tables) = tables_of(source, &mut errors) else {
+                continue;
+            };
             patterns.built_in = source.builtin;
             let mut ctx = Ctx {
                 source,
-                lines: &lines,
                 errors: &mut errors,
                 rules_here: HashMap::new(),
                 patterns: &mut patterns,
             };
-            for (kind, entries) in tables {
-                let line = lines.line_of(kind.span().start);
-                let kind = kind.into_inner();
+            for (kind, line, entries) in tables {
                 if !KINDS.contains(&kind.as_str()) {
                     ctx.error(
                         line,
@@ -86,13 +73,61 @@ impl KnowledgeBase {
                     );
                     continue;
                 }
-                for entry in entries {
-                    ctx.entry(&kind, entry, &mut all);
+                for (line, entry) in entries {
+                    ctx.entry(&kind, line, entry, &mut all);
                 }
             }
         }
         (all.finish(), errors)
     }
+}
+
+/// A file's tables (name, line, entries with their lines): from the build-time parse for a
+/// built-in file, from its TOML otherwise. `None` when the TOML does not parse (named in
+/// `errors`).
+type Tables = Vec<(String, usize, Vec<(usize, toml::Value)>)>;
+
+fn tables_of(source: &KbSource, errors: &mut Vec<KbError>) -> Option<Tables> {
+    if let Some(json) = super::source::parsed(source) {
+        type Parsed = Vec<(String, Vec<(usize, toml::Value)>)>;
+        if let Ok(parsed) = serde_json::from_str::<Parsed>(json) {
+            return Some(
+                parsed
+                    .into_iter()
+                    .map(|(kind, entries)| {
+                        let line = entries.first().map_or(1, |(l, _)| *l);
+                        (kind, line, entries)
+                    })
+                    .collect(),
+            );
+        }
+    }
+    let lines = LineIndex::new(&source.text);
+    let tables: BTreeMap<Spanned<String>, Vec<Spanned<toml::Value>>> =
+        match toml::from_str(&source.text) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(KbError {
+                    file: source.name.clone(),
+                    line: e.span().map(|s| lines.line_of(s.start)),
+                    message: e.message().trim().to_owned(),
+                });
+                return None;
+            }
+        };
+    Some(
+        tables
+            .into_iter()
+            .map(|(kind, entries)| {
+                let line = lines.line_of(kind.span().start);
+                let entries = entries
+                    .into_iter()
+                    .map(|e| (lines.line_of(e.span().start), e.into_inner()))
+                    .collect();
+                (kind.into_inner(), line, entries)
+            })
+            .collect(),
+    )
 }
 
 impl Gathered {
@@ -139,7 +174,6 @@ impl LineIndex {
 
 struct Ctx<'a> {
     source: &'a KbSource,
-    lines: &'a LineIndex,
     errors: &'a mut Vec<KbError>,
     /// Rule ids defined in this file so far, with their line (a repeat is a mistake).
     rules_here: HashMap<String, usize>,
@@ -157,9 +191,7 @@ impl Ctx<'_> {
     }
 
     /// Reads one entry of table `kind` and adds it, or names what is wrong with it.
-    fn entry(&mut self, kind: &str, entry: Spanned<toml::Value>, all: &mut Gathered) {
-        let line = self.lines.line_of(entry.span().start);
-        let value = entry.into_inner();
+    fn entry(&mut self, kind: &str, line: usize, value: toml::Value, all: &mut Gathered) {
         match kind {
             "hresult" => {
                 if let Some((code, info)) = self
@@ -625,6 +657,7 @@ impl Ctx<'_> {
             category,
             cause: raw.cause,
             steps: raw.steps,
+            after_fix: raw.after_fix,
             actions,
             references: raw.references,
             all,
@@ -861,6 +894,60 @@ base = 0.5
         assert!(errors.is_empty());
         assert_eq!(kb.rules.len(), 1);
         assert_eq!(kb.rules[0].title, "second");
+    }
+
+    #[test]
+    fn the_build_time_parse_gives_the_same_knowledge_base_as_the_toml() {
+        let builtin = KbSource::builtin();
+        for source in builtin.iter().filter(|s| s.name.ends_with(".toml")) {
+            assert!(
+                super::super::source::parsed(source).is_some(),
+                "{} has no build-time parse",
+                source.name
+            );
+        }
+        // The same files read as a user's would be: from their TOML text.
+        let from_toml: Vec<KbSource> = builtin
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                s.builtin = false;
+                s
+            })
+            .collect();
+        let (a, errors_a) = KnowledgeBase::load(&builtin);
+        let (b, errors_b) = KnowledgeBase::load(&from_toml);
+        assert!(errors_a.is_empty() && errors_b.is_empty());
+        let rules = |kb: &KnowledgeBase| -> Vec<String> {
+            kb.rules
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {:?} {} {} {:?} {:?} {:?} {} {:?} {:?}",
+                        r.id,
+                        r.origin,
+                        r.title,
+                        r.cause,
+                        r.steps,
+                        r.after_fix,
+                        r.actions,
+                        r.base,
+                        r.checks.len(),
+                        r.all.len() + r.any.len() + r.not.len()
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(rules(&a), rules(&b));
+        assert_eq!(format!("{:?}", a.programs), format!("{:?}", b.programs));
+        assert_eq!(format!("{:?}", a.hresults), format!("{:?}", b.hresults));
+        assert_eq!(format!("{:?}", a.winsock), format!("{:?}", b.winsock));
+        assert_eq!(format!("{:?}", a.errno), format!("{:?}", b.errno));
+        assert_eq!(format!("{:?}", a.events), format!("{:?}", b.events));
+        assert_eq!(format!("{:?}", a.phrases), format!("{:?}", b.phrases));
+        assert_eq!(format!("{:?}", a.smtp), format!("{:?}", b.smtp));
+        assert_eq!(format!("{:?}", a.context), format!("{:?}", b.context));
+        assert_eq!(format!("{:?}", a.protocols), format!("{:?}", b.protocols));
     }
 
     #[test]

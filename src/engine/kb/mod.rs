@@ -364,6 +364,9 @@ pub struct Rule {
     pub category: Category,
     pub cause: String,
     pub steps: Vec<String>,
+    /// What to do once one of the rule's actions has freed the port (start the real server,
+    /// test it, keep the culprit from coming back).
+    pub after_fix: Vec<String>,
     pub actions: Vec<ActionKind>,
     pub references: Vec<Reference>,
     pub all: Vec<SymptomMatcher>,
@@ -415,6 +418,10 @@ impl KnowledgeBase {
     /// The catalogue entry for an executable file name, if it is a known program.
     pub fn program_for_exe(&self, file_name: &str) -> Option<&Program> {
         self.programs.iter().find(|p| p.matches_exe(file_name))
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
     }
 
     pub fn protocol(&self, name: &str) -> Option<&ProtocolInfo> {

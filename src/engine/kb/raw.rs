@@ -113,6 +113,8 @@ pub(super) struct RawRule {
     #[serde(default)]
     pub(super) steps: Vec<String>,
     #[serde(default)]
+    pub(super) after_fix: Vec<String>,
+    #[serde(default)]
     pub(super) actions: Vec<String>,
     #[serde(default)]
     pub(super) references: Vec<Reference>,

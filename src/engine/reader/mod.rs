@@ -14,6 +14,7 @@ mod collector;
 mod context;
 mod fields;
 mod patterns;
+pub use patterns::warm_up;
 mod phrases;
 mod regions;
 mod symptoms;

@@ -18,6 +18,37 @@ pub(super) fn re(pattern: &str) -> Regex {
         .expect("built-in pattern compiles")
 }
 
+/// Builds every pattern now. Run on a second core while the knowledge base loads, the first
+/// read then finds them built (a pattern being built when the reader reaches it is waited for,
+/// never built twice).
+pub fn warm_up() {
+    LazyLock::force(&HEX);
+    LazyLock::force(&WSA_NAME);
+    LazyLock::force(&ERRNO_NAME);
+    LazyLock::force(&ERR_NUMBER);
+    LazyLock::force(&PORT_WORD);
+    LazyLock::force(&PORT_LIST);
+    LazyLock::force(&ADDR_PORT);
+    LazyLock::force(&UNIX_ADDR);
+    LazyLock::force(&URL);
+    LazyLock::force(&SSL_FLAG);
+    LazyLock::force(&ACCOUNT);
+    LazyLock::force(&SERVER);
+    LazyLock::force(&RESPONSE);
+    LazyLock::force(&REPLY_LINE);
+    LazyLock::force(&SMTP_CODE);
+    LazyLock::force(&SMTP_ENHANCED);
+    LazyLock::force(&CURL_CODE);
+    LazyLock::force(&TLS_ALERT);
+    LazyLock::force(&WIN32_CODE);
+    LazyLock::force(&PROTOCOL_FIELD);
+    LazyLock::force(&EVENT_ID);
+    LazyLock::force(&EVENT_SOURCE);
+    LazyLock::force(&WINDOWS_SIGNS);
+    LazyLock::force(&LINUX_SIGNS);
+    LazyLock::force(&MACOS_SIGNS);
+}
+
 pub(super) static HEX: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b0[xX×]([0-9A-Fa-f]{8}|[0-9A-Fa-f]{4})\b"));
 pub(super) static WSA_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"\bWSA[A-Z_]{3,}\b"));

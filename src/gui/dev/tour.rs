@@ -35,6 +35,9 @@ pub struct Touring {
     stage: Stage,
     /// Frames drawn in this stage (layout settles in two).
     frames: u32,
+    /// When this stage began, or (Confirm) when its dialog first showed: a dialog is
+    /// photographed only once its fade-in is over.
+    stage_began: Instant,
     waiting_for_shot: Option<String>,
     shots: (
         std::sync::mpsc::Sender<std::sync::Arc<egui::ColorImage>>,
@@ -50,6 +53,7 @@ impl Touring {
             tour,
             stage: Stage::Describe,
             frames: 0,
+            stage_began: Instant::now(),
             waiting_for_shot: None,
             shots: std::sync::mpsc::channel(),
             deadline: Instant::now() + Duration::from_secs(120),
@@ -59,6 +63,7 @@ impl Touring {
     fn next(&mut self, stage: Stage) {
         self.stage = stage;
         self.frames = 0;
+        self.stage_began = Instant::now();
     }
 
     /// Moves the tour on once the wizard has finished the current stage's work.
@@ -67,6 +72,16 @@ impl Touring {
         self.frames += 1;
         if self.frames < 4 || w.busy() {
             return;
+        }
+        // A modal fades in over a few frames: it is photographed half a second after it
+        // first showed, well past that.
+        if self.stage == Stage::Confirm {
+            if w.fix.confirmation().is_none() {
+                self.stage_began = Instant::now();
+            } else if self.stage_began.elapsed() < Duration::from_millis(500) {
+                ctx.request_repaint_after(Duration::from_millis(50));
+                return;
+            }
         }
         let shot = |name: &str| Some(name.to_owned());
         match self.stage {

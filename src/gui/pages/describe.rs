@@ -73,6 +73,9 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
         label.id
     })
     .inner;
+    if w.describe.no_dialog.is_some() {
+        commands.extend(open_by_path(ui));
+    }
     ui.add_space(4.0);
     if text.len() > EDIT_LIMIT {
         large_text(ui, text);
@@ -310,4 +313,28 @@ fn list_row<'a>(ui: &mut egui::Ui, title: &str, values: impl Iterator<Item = &'a
         }
     });
     ui.end_row();
+}
+
+/// Where no file dialog can open (no portal, a bare X server): a path field for *Open file…*.
+fn open_by_path(ui: &mut egui::Ui) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let id = egui::Id::unique("describe-open-path");
+    let mut typed = ui.data(|d| d.get_temp::<String>(id)).unwrap_or_default();
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Open the file at");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut typed)
+                    .desired_width(360.0)
+                    .hint_text("path of a log or saved error"),
+            )
+            .labelled_by(label.id);
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let open = ui.add_enabled(!typed.trim().is_empty(), egui::Button::new("Read file"));
+        if (open.clicked() || enter) && !typed.trim().is_empty() {
+            commands.push(Command::OpenFile(std::path::PathBuf::from(typed.trim())));
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, typed));
+    commands
 }

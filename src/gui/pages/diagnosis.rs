@@ -152,14 +152,17 @@ fn card(ui: &mut egui::Ui, w: &Wizard, i: usize, f: &Finding) -> Vec<Command> {
                 });
             }
             for u in &f.unverified {
-                ui.label(RichText::new(format!("A scan would check: {u}")).weak());
+                // The sentence says itself what a scan would check ("A scan of exch01 would check …").
+                ui.add(
+                    egui::Label::new(RichText::new(format!("Not checked yet: {u}")).weak()).wrap(),
+                );
             }
             style::section(ui, "What it means");
-            ui.add(egui::Label::new(&f.explanation).wrap());
+            style::kb_text(ui, "", &f.explanation);
             if !f.steps.is_empty() {
                 style::section(ui, "What to do");
                 for (n, s) in f.steps.iter().enumerate() {
-                    ui.add(egui::Label::new(format!("{}. {s}", n + 1)).wrap());
+                    style::kb_text(ui, &format!("{}. ", n + 1), s);
                 }
             }
             for why in &f.withheld {

@@ -5,7 +5,7 @@ use super::primary;
 use crate::engine::fixing::{ActionRecord, Outcome};
 use crate::gui::style;
 use crate::gui::wizard::{Command, Step, Wizard};
-use crate::report::words::{action_line, count, outcome_heading, percent, what_happens};
+use crate::report::words::{action_line_at, count, outcome_heading, percent, what_happens};
 use egui::RichText;
 
 pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
@@ -58,7 +58,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
             ui.label("This cause has no one-click fix. What to do:");
         }
         for (n, s) in f.steps.iter().enumerate() {
-            ui.add(egui::Label::new(format!("{}. {s}", n + 1)).wrap());
+            style::kb_text(ui, &format!("{}. ", n + 1), s);
         }
     }
     let busy = w.fix.busy() || w.fix.confirmation().is_some() || w.scan_running();
@@ -81,6 +81,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         ui.add_space(6.0);
         record_card(ui, record);
     }
+    next_steps(ui, w, report, &mut commands);
     if !report.actions_taken.is_empty() {
         egui::CollapsingHeader::new(format!(
             "Actions recorded for the report ({})",
@@ -89,7 +90,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         .id_salt("actions-taken")
         .show(ui, |ui| {
             for r in &report.actions_taken {
-                ui.add(egui::Label::new(action_line(r)).wrap());
+                ui.add(egui::Label::new(action_line_at(r, &crate::clock::local)).wrap());
             }
         });
     }
@@ -164,6 +165,37 @@ fn action_buttons(
     first_open
 }
 
+/// Once an action changed the machine: what to do now (the rule's `after_fix`), and *Test
+/// again*, which scans again (and checks the server again where it was checked before).
+fn next_steps(
+    ui: &mut egui::Ui,
+    w: &Wizard,
+    case: &crate::session::Case,
+    commands: &mut Vec<Command>,
+) {
+    let Some(fixed) = &case.fixed else { return };
+    ui.add_space(6.0);
+    style::section(ui, "Next steps");
+    ui.label(RichText::new(format!("After: {}", fixed.title)).weak());
+    for (n, s) in fixed.next_steps.iter().enumerate() {
+        style::kb_text(ui, &format!("{}. ", n + 1), s);
+    }
+    let busy = w.scan_running() || w.checking_server() || w.fix.busy();
+    let again = ui
+        .add_enabled(!busy, egui::Button::new("Test again"))
+        .on_hover_text(if case.probes.is_empty() {
+            "Scan this machine again and diagnose the error on it as it is now"
+        } else {
+            "Scan this machine again and check the server again, read-only"
+        });
+    if again.clicked() {
+        commands.push(Command::StartScan);
+        if !case.probes.is_empty() {
+            commands.push(Command::CheckServer);
+        }
+    }
+}
+
 fn finding_words(i: usize, f: &crate::engine::diagnose::Finding) -> String {
     format!(
         "{}. {} ({}%, {})",
@@ -193,17 +225,20 @@ fn record_card(ui: &mut egui::Ui, r: &ActionRecord) {
             );
             ui.add(egui::Label::new(&r.detail).wrap());
             if !r.commands.is_empty() {
-                ui.label(
-                    RichText::new(if r.outcome == Outcome::Previewed {
-                        "Would run:"
-                    } else {
-                        "Ran:"
-                    })
-                    .weak(),
-                );
-                for c in &r.commands {
-                    ui.add(egui::Label::new(RichText::new(c).monospace()).wrap());
-                }
+                // The detail says it in words; the exact calls are a click away.
+                let heading = match r.outcome {
+                    Outcome::Previewed => "Would run (exact calls)",
+                    Outcome::Failed => "Tried (exact calls)",
+                    _ => "Ran (exact calls)",
+                };
+                egui::CollapsingHeader::new(RichText::new(heading).weak())
+                    .id_salt(("record-calls", &r.action_id, &r.at))
+                    .default_open(r.outcome == Outcome::Previewed)
+                    .show(ui, |ui| {
+                        for c in &r.commands {
+                            ui.add(egui::Label::new(RichText::new(c).monospace()).wrap());
+                        }
+                    });
             }
             if let Some(v) = &r.verification {
                 ui.add(egui::Label::new(RichText::new(format!("Re-scan: {v}")).strong()).wrap());
@@ -221,7 +256,7 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
         ctx.data_mut(|d| d.remove::<bool>(confirm_focused()));
         return commands;
     };
-    let (action, lines) = (&prepared.action, &prepared.commands);
+    let action = &prepared.action;
     let modal = egui::Modal::new(egui::Id::unique("confirm-action")).show(ctx, |ui| {
         ui.set_max_width(620.0);
         ui.heading(format!("{}?", action.label));
@@ -248,10 +283,17 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
             row("Product", t.product.clone());
         });
         ui.add_space(4.0);
-        ui.label("The target was re-checked just now. These will run:");
-        for l in lines {
-            ui.label(RichText::new(l).monospace());
+        ui.label("The target was re-checked just now. PortSleuth will:");
+        for (n, words) in prepared.words.iter().enumerate() {
+            ui.add(egui::Label::new(format!("{}. {words}", n + 1)).wrap());
         }
+        egui::CollapsingHeader::new(RichText::new("Exact calls").weak())
+            .id_salt("confirm-calls")
+            .show(ui, |ui| {
+                for l in &prepared.commands {
+                    ui.add(egui::Label::new(RichText::new(l).monospace()).wrap());
+                }
+            });
         if let Some(c) = &action.caution {
             ui.label(RichText::new(c).color(style::warn(ui)));
         }

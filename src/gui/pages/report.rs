@@ -2,7 +2,7 @@
 //! (native dialog, or a typed path when no dialog can open) and copy.
 
 use crate::gui::style;
-use crate::gui::wizard::{Command, Wizard};
+use crate::gui::wizard::{Command, Reveal, Wizard};
 use crate::report::words::human_bytes;
 use crate::report::Format;
 use egui::RichText;
@@ -70,6 +70,12 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
                     .hint_text("folder and file name"),
             )
             .labelled_by(label.id);
+        // Ctrl+S with no file dialog puts the cursor here, once per time it was asked.
+        let seen = egui::Id::unique("report-path-focus-seen");
+        if ui.data(|d| d.get_temp::<u64>(seen).unwrap_or(0)) != w.report.focus_path {
+            field.request_focus();
+            ui.data_mut(|d| d.insert_temp(seen, w.report.focus_path));
+        }
         let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Save").clicked() || enter {
             commands.push(Command::SaveToTypedPath);
@@ -84,6 +90,26 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
     }
     if let Some(status) = &w.report.status {
         style::notice(ui, status, false);
+    }
+    if let Some(saved) = &w.report.saved {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Saved report:").weak());
+            let open = ui
+                .button("Open")
+                .on_hover_text(format!("Open {} with its usual program", saved.display()));
+            if open.clicked() {
+                commands.push(Command::OpenSaved(Reveal::File));
+            }
+            if ui.button("Open folder").clicked() {
+                commands.push(Command::OpenSaved(Reveal::Folder));
+            }
+            let print = ui.button("Print\u{2026}").on_hover_text(
+                "Opens the report in the browser, whose Print uses the report's print layout",
+            );
+            if print.clicked() {
+                commands.push(Command::OpenSaved(Reveal::Print));
+            }
+        });
     }
     preview(ui, w);
     commands

@@ -3,7 +3,7 @@
 
 use super::primary;
 use crate::gui::style;
-use crate::gui::table::{Column, SocketTable};
+use crate::gui::table::{Column, Mark, SocketTable};
 use crate::gui::wizard::{Command, ScanStage, Step, Wizard};
 use crate::platform::Phase;
 use crate::report::words::count;
@@ -96,6 +96,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, table: &mut SocketTable) -> Vec<Comma
                     if ui.button("Scan again").clicked() {
                         commands.push(Command::StartScan);
                     }
+                    commands.extend(auto_refresh(ui, w, table));
                 });
                 ui.separator();
                 commands.extend(before_and_after(ui, w));
@@ -131,6 +132,39 @@ fn summary(
             }
         ));
     });
+}
+
+/// The refresh interval (off by default) and, once refreshed, what changed.
+fn auto_refresh(ui: &mut egui::Ui, w: &Wizard, table: &SocketTable) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let every = w.scan.auto_refresh;
+    let words = |e: Option<std::time::Duration>| match e {
+        None => "off".to_owned(),
+        Some(d) => format!("every {} s", d.as_secs()),
+    };
+    let label = ui.label("Auto-refresh");
+    egui::ComboBox::from_id_salt("auto-refresh")
+        .selected_text(words(every))
+        .show_ui(ui, |ui| {
+            for choice in [None, Some(2), Some(5), Some(10), Some(30)] {
+                let choice = choice.map(std::time::Duration::from_secs);
+                if ui.selectable_label(every == choice, words(choice)).clicked() && every != choice
+                {
+                    commands.push(Command::SetAutoRefresh(choice));
+                }
+            }
+        })
+        .response
+        .on_hover_text("Scan again at this interval while this page shows: new sockets are marked green, closed ones red until the next refresh")
+        .labelled_by(label.id);
+    // The page holds the table while it draws (`w.scan.table` is empty meanwhile).
+    let (new, gone) = table.changes;
+    if every.is_some() && (new > 0 || gone > 0) {
+        ui.label(
+            RichText::new(format!("since the previous scan: {new} new, {gone} closed")).small(),
+        );
+    }
+    commands
 }
 
 /// After a fix: which state the table shows, with its time, and the switch to the other.
@@ -178,38 +212,49 @@ fn socket_table(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable) -> Vec<Comma
         .show(ui, |ui| {
             // The table is at least as wide as its columns, so the area has something to
             // scroll to; on a wide screen it fills the page.
-            let spacing = ui.spacing().item_spacing.x * COLUMN_WIDTHS.len() as f32;
-            ui.set_min_width(COLUMN_WIDTHS.iter().sum::<f32>() + spacing);
+            let columns = t.columns();
+            let spacing = ui.spacing().item_spacing.x * columns.len() as f32;
+            ui.set_min_width(columns.iter().map(|c| width_of(*c)).sum::<f32>() + spacing);
             socket_rows(ui, w, t, &mut commands);
         });
     commands
 }
 
-/// The columns' starting widths, in `Column::ALL` order.
-const COLUMN_WIDTHS: [f32; 11] = [
-    46.0, 120.0, 52.0, 120.0, 60.0, 92.0, 60.0, 140.0, 140.0, 150.0, 110.0,
-];
+/// A column's starting width (the user can drag it wider or narrower).
+fn width_of(c: Column) -> f32 {
+    match c {
+        Column::Proto => 46.0,
+        Column::Port => 52.0,
+        Column::RemotePort | Column::Pid => 60.0,
+        Column::State => 92.0,
+        Column::User => 110.0,
+        Column::Local | Column::RemoteAddr => 120.0,
+        Column::Process | Column::Service => 140.0,
+        Column::Product => 150.0,
+    }
+}
 
 fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mut Vec<Command>) {
     let row_height = 22.0;
+    let columns = t.columns();
     let mut builder = TableBuilder::new(ui)
-        .id_salt("sockets")
+        // Another set of columns is another table: the widths dragged for one set stay with it.
+        .id_salt(("sockets", t.hidden.len()))
         .striped(true)
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Width::exact(COLUMN_WIDTHS[0]))
-        .column(Width::initial(COLUMN_WIDTHS[1]).clip(true))
-        .column(Width::exact(COLUMN_WIDTHS[2]))
-        .column(Width::initial(COLUMN_WIDTHS[3]).clip(true))
-        .column(Width::initial(COLUMN_WIDTHS[4]).clip(true))
-        .column(Width::initial(COLUMN_WIDTHS[5]).clip(true))
-        .column(Width::initial(COLUMN_WIDTHS[6]).clip(true))
-        .column(Width::initial(COLUMN_WIDTHS[7]).clip(true))
-        .column(Width::initial(COLUMN_WIDTHS[8]).clip(true))
-        .column(Width::initial(COLUMN_WIDTHS[9]).clip(true))
-        .column(Width::remainder().at_least(COLUMN_WIDTHS[10]).clip(true))
         .min_scrolled_height(200.0);
+    for (n, &c) in columns.iter().enumerate() {
+        let width = width_of(c);
+        builder = builder.column(if n + 1 == columns.len() {
+            Width::remainder().at_least(width).clip(true)
+        } else if matches!(c, Column::Proto | Column::Port) {
+            Width::exact(width)
+        } else {
+            Width::initial(width).clip(true)
+        });
+    }
     if let Some(pos) = t.scroll_to.take() {
         builder = builder.scroll_to_row(pos, Some(egui::Align::Center));
     }
@@ -217,7 +262,7 @@ fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mu
     let mut clicked_row = None;
     builder
         .header(row_height, |mut header| {
-            for c in Column::ALL {
+            for &c in &columns {
                 header.col(|ui| {
                     let b = ui
                         .add(egui::Button::new(RichText::new(c.title()).strong()).frame(false))
@@ -236,19 +281,27 @@ fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mu
                 let index = t.visible[row.index()];
                 let r = &t.rows[index];
                 row.set_selected(t.selected == Some(index));
-                for c in Column::ALL {
+                for &c in &columns {
                     row.col(|ui| {
-                        if r.pinned {
+                        let fill = match r.mark {
+                            Mark::New => Some(style::change_fill_in(true, style::dark(ui))),
+                            Mark::Gone => Some(style::change_fill_in(false, style::dark(ui))),
+                            Mark::Same => r.pinned.then(|| style::pinned_fill(ui)),
+                        };
+                        if let Some(fill) = fill {
                             ui.painter().rect_filled(
                                 ui.max_rect().expand2(egui::vec2(4.0, 2.0)),
                                 0.0,
-                                style::pinned_fill(ui),
+                                fill,
                             );
                         }
                         if c != Column::Port && r.cell(c).is_empty() {
                             return;
                         }
                         let text = match c {
+                            Column::Port if r.mark == Mark::Gone => {
+                                RichText::new(r.port.to_string()).monospace().strikethrough()
+                            }
                             Column::Port => RichText::new(r.port.to_string()).monospace(),
                             Column::Process if r.pinned => RichText::new(r.cell(c)).strong(),
                             Column::Local | Column::RemoteAddr | Column::RemotePort => {
@@ -261,6 +314,20 @@ fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mu
                         let label = ui.add(egui::Label::new(text).truncate().selectable(false));
                         if c == Column::Process && !r.exe.is_empty() {
                             label.on_hover_text(&r.exe);
+                        } else if c == Column::Process
+                            && r.process == crate::report::rows::NOT_VISIBLE
+                        {
+                            label.on_hover_text(if cfg!(windows) {
+                                "Windows did not say which process owns this socket: it belongs to another user or to the system. Run PortSleuth as administrator to see it."
+                            } else {
+                                "The owner belongs to another user: PortSleuth may only look at its own processes. Run it with sudo to see it."
+                            });
+                        } else if r.mark != Mark::Same && c == Column::Port {
+                            label.on_hover_text(if r.mark == Mark::New {
+                                "New since the previous scan"
+                            } else {
+                                "Closed since the previous scan"
+                            });
                         }
                     });
                 }
@@ -309,6 +376,34 @@ fn row_menu(
     ui.separator();
     if ui.button("Properties").clicked() {
         commands.push(Command::ShowProperties(Some(index)));
+        ui.close();
+    }
+    let row = &t.rows[index];
+    // One program per row for these (a socket shared by several has them in Properties).
+    let exe = row
+        .exe
+        .split(", ")
+        .next()
+        .filter(|e| !e.is_empty() && row.pids.len() == 1);
+    let open = ui
+        .add_enabled(exe.is_some(), egui::Button::new("Open file location"))
+        .on_disabled_hover_text("The scan did not see this program's path");
+    if open.clicked() {
+        if let Some(exe) = exe {
+            commands.push(Command::OpenLocation(exe.into()));
+        }
+        ui.close();
+    }
+    let name = row.process.split(", ").next().filter(|n| {
+        !n.is_empty() && *n != crate::report::rows::NOT_VISIBLE && *n != "?" && row.pids.len() == 1
+    });
+    let search = ui
+        .add_enabled(name.is_some(), egui::Button::new("Search online"))
+        .on_disabled_hover_text("The owner of this socket is not visible");
+    if search.clicked() {
+        if let Some(name) = name {
+            commands.push(Command::SearchOnline(name.to_owned()));
+        }
         ui.close();
     }
     // Stopping goes through the Fix step's own action: re-checked, confirmed, verified.
@@ -406,7 +501,7 @@ fn filter_bar(ui: &mut egui::Ui, t: &mut SocketTable) {
         let filter = ui
             .add(
                 egui::TextEdit::singleline(&mut t.filter)
-                    .hint_text("port, process, service, user\u{2026}")
+                    .hint_text("port, process, user\u{2026}  -word hides")
                     .desired_width(260.0),
             )
             .labelled_by(label.id);
@@ -414,6 +509,18 @@ fn filter_bar(ui: &mut egui::Ui, t: &mut SocketTable) {
         if filter.changed() || listening.changed() {
             t.refresh();
         }
+        ui.menu_button("Columns", |ui| {
+            for c in Column::ALL {
+                let mut shown = !t.hidden.contains(&c);
+                let check = ui.add_enabled(
+                    c != Column::Port,
+                    egui::Checkbox::new(&mut shown, c.title()),
+                );
+                if check.changed() {
+                    t.set_shown(c, shown);
+                }
+            }
+        });
         ui.label(RichText::new(format!("showing {} of {}", t.visible.len(), t.rows.len())).weak());
         if !t.pinned_ports.is_empty() {
             ui.label(

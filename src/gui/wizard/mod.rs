@@ -82,6 +82,17 @@ impl Notice {
 }
 
 /// Everything a page may ask for. Pages return these; the app applies them once per frame.
+/// What to do with the report file saved last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reveal {
+    /// Open it with the program the system opens such files with.
+    File,
+    /// Show the folder it is in.
+    Folder,
+    /// Open it in the browser, whose Print prints it with the report's print layout.
+    Print,
+}
+
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -119,6 +130,12 @@ pub enum Command {
     ReplaceConfirmed,
     ReplaceCancelled,
     CopyReport,
+    /// The report saved last: open it, show its folder, or open it to print.
+    OpenSaved(Reveal),
+    /// Show the folder of a process's executable (the table's *Open file location*).
+    OpenLocation(std::path::PathBuf),
+    /// Search the web for a program's name (the table's *Search online*).
+    SearchOnline(String),
     /// Keep the case in the history and start a fresh one with no text.
     NewCase,
     /// Open or close the History window.
@@ -134,6 +151,8 @@ pub enum Command {
     },
     /// Show the properties of the table's row (by index), or close them.
     ShowProperties(Option<usize>),
+    /// Scan again this often while the Scan page shows, or never (`None`).
+    SetAutoRefresh(Option<std::time::Duration>),
     /// The Scan table shows the machine before the latest fix (`true`) or after it.
     ShowBeforeFix(bool),
     RestartElevated,
@@ -185,6 +204,8 @@ pub struct Wizard {
     snapshot_read: Option<SnapshotJob>,
     /// Text for the clipboard, taken by the app this frame.
     clipboard: Option<String>,
+    /// A `file://` address for the system to open, taken by the app this frame.
+    open_url: Option<String>,
     /// Set when the user asked to restart elevated and it started: the app closes.
     quit: bool,
 }
@@ -225,6 +246,7 @@ impl Wizard {
             snapshot_dialog: None,
             snapshot_read: None,
             clipboard: None,
+            open_url: None,
             quit: false,
         }
     }
@@ -272,6 +294,11 @@ impl Wizard {
         self.clipboard.take()
     }
 
+    /// The address the system should open this frame (a saved report or its folder).
+    pub fn take_open_url(&mut self) -> Option<String> {
+        self.open_url.take()
+    }
+
     pub fn wants_to_quit(&self) -> bool {
         self.quit
     }
@@ -285,6 +312,13 @@ impl Wizard {
     }
 
     /// Whether a worker is running (the app then keeps the progress display moving).
+    /// How long until the next automatic refresh of the Scan page, while one is set.
+    pub fn next_refresh_in(&self) -> Option<std::time::Duration> {
+        let every = self.scan.auto_refresh.filter(|_| self.step == Step::Scan)?;
+        let since = self.scan.finished_at.map_or(every, |t| t.elapsed());
+        Some(every.saturating_sub(since))
+    }
+
     pub fn busy(&self) -> bool {
         self.scan.running()
             || self.fix.busy()
@@ -448,6 +482,20 @@ impl Wizard {
         if let Some(result) = self.scan.poll() {
             self.finish_scan(result);
         }
+        // Auto-refresh only while the table is looked at and nothing else is under way.
+        if self.step == Step::Scan
+            && self.scan.refresh_due()
+            && !self.fix.busy()
+            && self.fix.confirmation().is_none()
+        {
+            match self.scan.start(&self.engine, &self.wake) {
+                Ok(()) => self.scan.refreshing = true,
+                Err(n) => {
+                    self.scan.auto_refresh = None;
+                    self.notice = Some(n);
+                }
+            }
+        }
         if let Some(record) = self.fix.poll(&mut self.notice) {
             self.record(record);
         }
@@ -468,7 +516,12 @@ impl Wizard {
     /// Carries out one command from a page.
     pub fn apply(&mut self, command: Command) {
         match command {
-            Command::GoTo(step) => self.step = step,
+            Command::GoTo(step) => {
+                if step == Step::Report {
+                    self.name_report();
+                }
+                self.step = step;
+            }
             Command::TextEdited => {
                 self.describe.reread(&self.engine);
                 self.case_stale = self.case.is_some();
@@ -545,6 +598,15 @@ impl Wizard {
             }
             Command::ReplaceCancelled => self.report.confirm_replace = None,
             Command::CopyReport => self.copy_report(),
+            Command::OpenSaved(what) => self.open_saved(what),
+            Command::OpenLocation(exe) => {
+                let folder = exe
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or(exe);
+                self.open_url = Some(file_url(&folder));
+            }
+            Command::SearchOnline(name) => self.open_url = Some(search_url(&name)),
             Command::CopyText { text, what } => {
                 self.notice = Some(Notice::info(format!("Copied {what} to the clipboard.")));
                 self.clipboard = Some(text);
@@ -556,6 +618,10 @@ impl Wizard {
             | Command::ExportPastCase(_)
             | Command::DeletePastCase(_)
             | Command::ShowBeforeFix(_) => self.apply_case_command(command),
+            Command::SetAutoRefresh(every) => {
+                self.scan.auto_refresh = every;
+                self.scan.finished_at = Some(std::time::Instant::now());
+            }
             Command::RestartElevated => self.restart_elevated(),
             Command::CheckServer => self.check_server(),
             Command::LoadSnapshot(path) => self.load_snapshot(path),
@@ -663,6 +729,19 @@ impl Wizard {
         self.case_version += 1;
         self.fix = FixStep::default();
         self.scan.forget_snapshot();
+    }
+
+    /// The report's default file name follows the case: the machine scanned (or the server
+    /// the text names, for a text-only case) and when the case was opened.
+    fn name_report(&mut self) {
+        let Some(case) = &self.case else { return };
+        let host = case
+            .snapshot
+            .as_ref()
+            .map(|s| s.host.hostname.clone())
+            .or_else(|| case.symptoms.servers.first().map(|s| s.value.clone()))
+            .unwrap_or_default();
+        self.report.name_for_case(&host, &case.id);
     }
 
     fn start_scan(&mut self) {
@@ -803,15 +882,50 @@ impl Wizard {
         ))
     }
 
+    /// Copies the report. Ticket fields and chat take plain text, and the clipboard here
+    /// carries text only, so the HTML format puts the text report there, not HTML source.
     fn copy_report(&mut self) {
-        let format = self.report.format;
-        if let Some(text) = self.rendered_for_saving() {
+        let format = match self.report.format {
+            Format::Html => Format::Text,
+            f => f,
+        };
+        let Some(case) = self.case.as_ref() else {
+            return;
+        };
+        let text = crate::report::render(
+            &case.report(&self.engine.knowledge),
+            format,
+            self.report.redact,
+        );
+        let words = if format == self.report.format {
+            format!("the {} report", format.label())
+        } else {
+            "the report as plain text (save it for the HTML file)".to_owned()
+        };
+        self.report.status = Some(Notice::info(format!(
+            "Copied {words} ({}) to the clipboard.",
+            crate::report::words::human_bytes(text.len())
+        )));
+        self.clipboard = Some(text);
+    }
+
+    fn open_saved(&mut self, what: Reveal) {
+        let Some(path) = self.report.saved.clone() else {
+            return;
+        };
+        let target = match what {
+            Reveal::File | Reveal::Print => path.clone(),
+            Reveal::Folder => path
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or(path.clone()),
+        };
+        self.open_url = Some(file_url(&target));
+        if what == Reveal::Print {
             self.report.status = Some(Notice::info(format!(
-                "Copied the {} report ({}) to the clipboard.",
-                format.label(),
-                crate::report::words::human_bytes(text.len())
+                "Opened {} in the browser: press Ctrl+P there to print it (the report has a print layout).",
+                path.display()
             )));
-            self.clipboard = Some(text);
         }
     }
 
@@ -872,4 +986,36 @@ pub(crate) fn lost(what: &str) -> Notice {
     Notice::problem(format!(
         "{what} stopped unexpectedly (a bug in PortSleuth); nothing more happened"
     ))
+}
+
+/// A `file://` address for `path`, with everything but unreserved characters and `/`
+/// percent-encoded (Windows paths get their drive letter after `file:///`).
+pub fn file_url(path: &std::path::Path) -> String {
+    let text = path.display().to_string().replace('\\', "/");
+    let mut url = String::from(if text.starts_with('/') {
+        "file://"
+    } else {
+        "file:///"
+    });
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~' | b':') {
+            url.push(char::from(b));
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
+}
+
+/// A web search for a program found on a port: its file name and the word "port".
+pub fn search_url(program: &str) -> String {
+    let mut q = String::new();
+    for b in format!("\"{program}\" port").bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            q.push(char::from(b));
+        } else {
+            q.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("https://duckduckgo.com/?q={q}")
 }

@@ -38,9 +38,15 @@ pub struct ReportStep {
     saving: Option<Job<Saved>>,
     /// A file that exists, waiting for "Replace".
     pub confirm_replace: Option<PathBuf>,
+    /// The report saved last, for *Open* and *Open folder*.
+    pub saved: Option<PathBuf>,
+    /// Counts the times the path field was asked to take the focus (Ctrl+S with no dialog).
+    pub focus_path: u64,
     pub status: Option<Notice>,
     preview: Option<((Format, bool, u64), String)>,
     writer: Writer,
+    /// The folder the last report went to (kept in the settings for the next start).
+    pub last_folder: Option<PathBuf>,
 }
 
 impl ReportStep {
@@ -54,10 +60,59 @@ impl ReportStep {
             chosen: None,
             saving: None,
             confirm_replace: None,
+            saved: None,
+            focus_path: 0,
             status: None,
             preview: None,
             writer: Arc::new(crate::session::files::write_atomic),
+            last_folder: None,
         }
+    }
+
+    /// Offers `folder` (where the last report was saved) for the next report.
+    pub fn set_folder(&mut self, folder: PathBuf) {
+        let name = PathBuf::from(&self.path_text)
+            .file_name()
+            .map(std::ffi::OsStr::to_os_string);
+        let mut path = folder.clone();
+        if let Some(name) = name {
+            path.push(name);
+        }
+        self.path_text = path.display().to_string();
+        self.last_folder = Some(folder);
+    }
+
+    /// Names the report after the case (host, then when it was opened) unless the user typed
+    /// a name of their own: `portsleuth-exch01-20261201T101500Z-3.html`.
+    pub fn name_for_case(&mut self, host: &str, case_id: &str) {
+        let typed = PathBuf::from(&self.path_text);
+        let ours = typed
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_none_or(|n| n.starts_with("portsleuth-"));
+        if !ours {
+            return;
+        }
+        let safe = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .take(64)
+                .collect()
+        };
+        let host = match safe(host) {
+            h if h.is_empty() => "case".to_owned(),
+            h => h,
+        };
+        let name = format!(
+            "portsleuth-{host}-{}.{}",
+            safe(case_id),
+            self.format.extension()
+        );
+        let path = match typed.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => dir.join(name),
+            None => PathBuf::from(name),
+        };
+        self.path_text = path.display().to_string();
     }
 
     /// Puts another writer in place of the atomic one (tests of a slow disk).
@@ -159,8 +214,9 @@ impl ReportStep {
     pub fn save_with_dialog(&mut self, wake: &Wake) {
         if let Some(why) = &self.no_dialog {
             self.status = Some(Notice::info(format!(
-                "{why}. Type the path below and press Save."
+                "{why}. Type the path in the Save to field and press Save."
             )));
+            self.focus_path += 1;
             return;
         }
         if self.dialog.is_some() {
@@ -206,9 +262,10 @@ impl ReportStep {
                     if started.elapsed() < Duration::from_millis(250) {
                         let why = no_dialog_opened();
                         self.status = Some(Notice::info(format!(
-                            "{why}. Type the path below and press Save."
+                            "{why}. Type the path in the Save to field and press Save."
                         )));
                         self.no_dialog = Some(why);
+                        self.focus_path += 1;
                     }
                 }
                 Poll::Lost => {
@@ -230,6 +287,11 @@ impl ReportStep {
         self.saving = None;
         match outcome {
             Saved::Done { path, bytes } => {
+                self.last_folder = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(Path::to_path_buf);
+                self.saved = Some(path.clone());
                 self.status = Some(Notice::info(format!(
                     "Saved the {} report to {} ({}).",
                     self.format.label(),

@@ -31,6 +31,12 @@ pub struct ScanStep {
     pub after_fix: bool,
     /// The snapshot was loaded from a file the user chose, not taken here.
     pub loaded: bool,
+    /// Scan again this often while the Scan page shows (off by default), marking what changed.
+    pub auto_refresh: Option<Duration>,
+    /// The running scan is an automatic refresh: its rows are marked against the last ones.
+    pub refreshing: bool,
+    /// When the last scan finished, for the refresh interval.
+    pub finished_at: Option<Instant>,
 }
 
 impl Default for ScanStep {
@@ -44,6 +50,9 @@ impl Default for ScanStep {
             properties: None,
             after_fix: false,
             loaded: false,
+            auto_refresh: None,
+            refreshing: false,
+            finished_at: None,
         }
     }
 }
@@ -74,6 +83,18 @@ impl ScanStep {
         Ok(())
     }
 
+    /// Whether an automatic refresh is due now: it is on, the last scan is done and at
+    /// least the interval old, and the table shows the latest scan of this machine.
+    pub fn refresh_due(&self) -> bool {
+        let Some(every) = self.auto_refresh else {
+            return false;
+        };
+        matches!(self.stage, ScanStage::Done { .. })
+            && !self.loaded
+            && !self.showing_before
+            && self.finished_at.is_none_or(|t| t.elapsed() >= every)
+    }
+
     pub fn cancel(&self) {
         if let ScanStage::Running(job) = &self.stage {
             job.cancel();
@@ -101,10 +122,18 @@ impl ScanStep {
             ScanStage::Running(job) => job.started.elapsed(),
             _ => Duration::ZERO,
         };
+        let refreshing = std::mem::take(&mut self.refreshing);
+        self.finished_at = Some(Instant::now());
         match result {
             Ok(snapshot) => {
+                // A refresh of the table shown marks what changed; any other scan starts the
+                // table afresh.
+                if refreshing && !self.showing_before {
+                    self.table.load_refreshed(&snapshot, pinned);
+                } else {
+                    self.table.load(&snapshot, pinned);
+                }
                 self.showing_before = false;
-                self.table.load(&snapshot, pinned);
                 self.snapshot = Some(snapshot);
                 self.stage = ScanStage::Done { took };
                 true

@@ -18,7 +18,7 @@ use crate::engine::diagnose::{ActionTarget, Diagnosis, PlannedAction};
 use crate::engine::fixing::{check_target, verify_port, ActionRecord, Me, Outcome, PortNow};
 use crate::engine::kb::ActionKind;
 use crate::engine::snapshot::Snapshot;
-use crate::platform::{act, Command, Expected, Machine, ScanOptions, Stopped};
+use crate::platform::{act, ActError, Command, Expected, Machine, ScanOptions, Stopped};
 use crate::report::Report;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -278,6 +278,9 @@ fn kind_words(kind: ActionKind) -> &'static str {
 pub struct Prepared {
     pub action: PlannedAction,
     pub rule_id: String,
+    /// What will be done, in words for people, a sentence per step.
+    pub words: Vec<String>,
+    /// The exact calls or commands, for details and the record.
     pub commands: Vec<String>,
     step: Step,
 }
@@ -330,9 +333,49 @@ pub fn prepare(
     Ok(Prepared {
         action: action.clone(),
         rule_id: rule_id.to_owned(),
+        words: in_words(action, options.grace),
         commands,
         step,
     })
+}
+
+/// The steps of `action` as a technician would say them; the exact calls stay in
+/// [`Prepared::commands`].
+fn in_words(action: &PlannedAction, grace: Duration) -> Vec<String> {
+    let t = &action.target;
+    let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_owned());
+    match action.kind {
+        ActionKind::StopProcess => {
+            let who = match (t.exe_name.as_deref(), t.pid) {
+                (Some(name), Some(pid)) => format!("{name} (PID {pid})"),
+                (None, Some(pid)) => format!("the process with PID {pid}"),
+                (Some(name), None) => name.to_owned(),
+                (None, None) => "the process".to_owned(),
+            };
+            vec![
+                format!("Ask {who} to exit, as closing it would."),
+                format!(
+                    "If it is still running {:.0} seconds later, end it by force.",
+                    grace.as_secs_f32()
+                ),
+            ]
+        }
+        ActionKind::StopService => vec![format!(
+            "Stop the service {} through the service manager; it starts again at the next boot if it is set to start automatically.",
+            or(&t.service, "named in the plan")
+        )],
+        ActionKind::DisableService => vec![
+            format!("Stop the service {}.", or(&t.service, "named in the plan")),
+            "Set it not to start again (disabled), until someone enables it.".to_owned(),
+        ],
+        ActionKind::Uninstall => vec![format!(
+            "Start the uninstaller that {} registered, and wait for it to finish.",
+            or(&t.product, "the product")
+        )],
+        ActionKind::OpenReference => {
+            vec![format!("Open {} in the web browser.", or(&t.url, "the page"))]
+        }
+    }
 }
 
 /// The commands (in words) and what will be run, all from the fresh snapshot.
@@ -390,7 +433,17 @@ pub fn execute(machine: &dyn Machine, prepared: &Prepared, options: &FixOptions)
         String::new(),
     );
     let result = match &prepared.step {
-        Step::StopProcess { pid } => stop(machine, *pid, t, options),
+        Step::StopProcess { pid } => {
+            let (stopped, reached) = stop(machine, *pid, t, options);
+            // Only what was sent is listed: the last call is the forced stop.
+            let ran = match reached {
+                Reached::Nothing => 0,
+                Reached::Polite => prepared.commands.len().saturating_sub(1),
+                Reached::Forced => prepared.commands.len(),
+            };
+            record.commands.truncate(ran);
+            stopped
+        }
         Step::Run(steps) => steps
             .iter()
             .map(|step| machine.perform(step))
@@ -432,13 +485,25 @@ pub fn execute(machine: &dyn Machine, prepared: &Prepared, options: &FixOptions)
     record
 }
 
-/// Stops `pid`, pinned and checked again as it is signalled; says how it went.
+/// How far a stop got: what was sent to the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    /// Nothing: it could not be opened, or it had changed.
+    Nothing,
+    /// The polite request.
+    Polite,
+    /// The polite request and the forced stop.
+    Forced,
+}
+
+/// Stops `pid`, pinned and checked again as it is signalled; says how it went, and how far it
+/// got.
 fn stop(
     machine: &dyn Machine,
     pid: u32,
     t: &ActionTarget,
     options: &FixOptions,
-) -> Result<String, String> {
+) -> (Result<String, String>, Reached) {
     let start = t.start_time;
     let still_same = || {
         machine
@@ -450,16 +515,27 @@ fn stop(
         start_time: t.start_time,
         exe: t.exe.clone(),
     };
-    machine
-        .stop_process(pid, &expected, options.grace, &still_same)
-        .map_err(|e| e.to_string())
-        .map(|how| match how {
-            Stopped::Gracefully => format!("{name} exited after the polite request to stop"),
-            Stopped::Forced => format!(
+    match machine.stop_process(pid, &expected, options.grace, &still_same) {
+        Ok(Stopped::Gracefully) => (
+            Ok(format!("{name} exited after the polite request to stop")),
+            Reached::Polite,
+        ),
+        Ok(Stopped::Forced) => (
+            Ok(format!(
                 "{name} ignored the polite request to stop for {:.0} s and was stopped by force",
                 options.grace.as_secs_f32()
-            ),
-        })
+            )),
+            Reached::Forced,
+        ),
+        Err(e) => {
+            let reached = match e {
+                ActError::CannotOpen { .. } | ActError::Changed { .. } => Reached::Nothing,
+                ActError::Survived { .. } => Reached::Forced,
+                _ => Reached::Polite,
+            };
+            (Err(e.to_string()), reached)
+        }
+    }
 }
 
 /// What a fix is asked to do.
