@@ -91,6 +91,13 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
     if let Some(status) = &w.report.status {
         style::notice(ui, status, false);
     }
+    saved_actions(ui, w, &mut commands);
+    preview(ui, w);
+    commands
+}
+
+/// Once saved: open the report, its folder, or print it.
+fn saved_actions(ui: &mut egui::Ui, w: &Wizard, commands: &mut Vec<Command>) {
     if let Some(saved) = &w.report.saved {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Saved report:").weak());
@@ -111,8 +118,6 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, path: &mut String) -> Vec<Command> {
             }
         });
     }
-    preview(ui, w);
-    commands
 }
 
 /// The report as it will be saved, cut to what a window shows quickly.

@@ -282,54 +282,7 @@ fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mu
                 let r = &t.rows[index];
                 row.set_selected(t.selected == Some(index));
                 for &c in &columns {
-                    row.col(|ui| {
-                        let fill = match r.mark {
-                            Mark::New => Some(style::change_fill_in(true, style::dark(ui))),
-                            Mark::Gone => Some(style::change_fill_in(false, style::dark(ui))),
-                            Mark::Same => r.pinned.then(|| style::pinned_fill(ui)),
-                        };
-                        if let Some(fill) = fill {
-                            ui.painter().rect_filled(
-                                ui.max_rect().expand2(egui::vec2(4.0, 2.0)),
-                                0.0,
-                                fill,
-                            );
-                        }
-                        if c != Column::Port && r.cell(c).is_empty() {
-                            return;
-                        }
-                        let text = match c {
-                            Column::Port if r.mark == Mark::Gone => {
-                                RichText::new(r.port.to_string()).monospace().strikethrough()
-                            }
-                            Column::Port => RichText::new(r.port.to_string()).monospace(),
-                            Column::Process if r.pinned => RichText::new(r.cell(c)).strong(),
-                            Column::Local | Column::RemoteAddr | Column::RemotePort => {
-                                RichText::new(r.cell(c)).monospace()
-                            }
-                            _ => RichText::new(r.cell(c)),
-                        };
-                        // Not selectable: a cell is read, not edited, and plain labels cost
-                        // a fraction of selectable ones when thousands scroll past.
-                        let label = ui.add(egui::Label::new(text).truncate().selectable(false));
-                        if c == Column::Process && !r.exe.is_empty() {
-                            label.on_hover_text(&r.exe);
-                        } else if c == Column::Process
-                            && r.process == crate::report::rows::NOT_VISIBLE
-                        {
-                            label.on_hover_text(if cfg!(windows) {
-                                "Windows did not say which process owns this socket: it belongs to another user or to the system. Run PortSleuth as administrator to see it."
-                            } else {
-                                "The owner belongs to another user: PortSleuth may only look at its own processes. Run it with sudo to see it."
-                            });
-                        } else if r.mark != Mark::Same && c == Column::Port {
-                            label.on_hover_text(if r.mark == Mark::New {
-                                "New since the previous scan"
-                            } else {
-                                "Closed since the previous scan"
-                            });
-                        }
-                    });
+                    row.col(|ui| cell(ui, r, c));
                 }
                 let response = row.response();
                 if response.clicked() || response.secondary_clicked() {
@@ -346,6 +299,51 @@ fn socket_rows(ui: &mut egui::Ui, w: &Wizard, t: &mut SocketTable, commands: &mu
     }
     if let Some(i) = clicked_row {
         t.selected = Some(i);
+    }
+}
+
+/// One cell of the socket table: its mark or pin, its text, and what hovering it explains.
+fn cell(ui: &mut egui::Ui, r: &crate::gui::table::Row, c: Column) {
+    let fill = match r.mark {
+        Mark::New => Some(style::change_fill_in(true, style::dark(ui))),
+        Mark::Gone => Some(style::change_fill_in(false, style::dark(ui))),
+        Mark::Same => r.pinned.then(|| style::pinned_fill(ui)),
+    };
+    if let Some(fill) = fill {
+        ui.painter()
+            .rect_filled(ui.max_rect().expand2(egui::vec2(4.0, 2.0)), 0.0, fill);
+    }
+    if c != Column::Port && r.cell(c).is_empty() {
+        return;
+    }
+    let text = match c {
+        Column::Port if r.mark == Mark::Gone => RichText::new(r.port.to_string())
+            .monospace()
+            .strikethrough(),
+        Column::Port => RichText::new(r.port.to_string()).monospace(),
+        Column::Process if r.pinned => RichText::new(r.cell(c)).strong(),
+        Column::Local | Column::RemoteAddr | Column::RemotePort => {
+            RichText::new(r.cell(c)).monospace()
+        }
+        _ => RichText::new(r.cell(c)),
+    };
+    // Not selectable: a cell is read, not edited, and plain labels cost
+    // a fraction of selectable ones when thousands scroll past.
+    let label = ui.add(egui::Label::new(text).truncate().selectable(false));
+    if c == Column::Process && !r.exe.is_empty() {
+        label.on_hover_text(&r.exe);
+    } else if c == Column::Process && r.process == crate::report::rows::NOT_VISIBLE {
+        label.on_hover_text(if cfg!(windows) {
+            "Windows did not say which process owns this socket: it belongs to another user or to the system. Run PortSleuth as administrator to see it."
+        } else {
+            "The owner belongs to another user: PortSleuth may only look at its own processes. Run it with sudo to see it."
+        });
+    } else if r.mark != Mark::Same && c == Column::Port {
+        label.on_hover_text(if r.mark == Mark::New {
+            "New since the previous scan"
+        } else {
+            "Closed since the previous scan"
+        });
     }
 }
 

@@ -584,29 +584,18 @@ impl Wizard {
                     self.record(crate::session::fix::cancelled(&prepared.action));
                 }
             }
-            Command::SetFormat(f) => self.report.set_format(f),
-            Command::SetRedact(r) => self.report.redact = r,
-            Command::SetSavePath(p) => self.report.path_text = p,
-            Command::SaveWithDialog => self.report.save_with_dialog(&self.wake),
-            Command::SaveToTypedPath => {
-                let rendered = self.rendered_for_saving();
-                self.report.save_to_typed_path(rendered, &self.wake);
+            Command::SetFormat(_)
+            | Command::SetRedact(_)
+            | Command::SetSavePath(_)
+            | Command::SaveWithDialog
+            | Command::SaveToTypedPath
+            | Command::ReplaceConfirmed
+            | Command::ReplaceCancelled
+            | Command::CopyReport
+            | Command::OpenSaved(_) => self.apply_report_command(command),
+            Command::OpenLocation(_) | Command::SearchOnline(_) | Command::SetAutoRefresh(_) => {
+                self.apply_view_command(command);
             }
-            Command::ReplaceConfirmed => {
-                let rendered = self.rendered_for_saving();
-                self.report.replace_confirmed(rendered, &self.wake);
-            }
-            Command::ReplaceCancelled => self.report.confirm_replace = None,
-            Command::CopyReport => self.copy_report(),
-            Command::OpenSaved(what) => self.open_saved(what),
-            Command::OpenLocation(exe) => {
-                let folder = exe
-                    .parent()
-                    .map(std::path::Path::to_path_buf)
-                    .unwrap_or(exe);
-                self.open_url = Some(file_url(&folder));
-            }
-            Command::SearchOnline(name) => self.open_url = Some(search_url(&name)),
             Command::CopyText { text, what } => {
                 self.notice = Some(Notice::info(format!("Copied {what} to the clipboard.")));
                 self.clipboard = Some(text);
@@ -618,10 +607,6 @@ impl Wizard {
             | Command::ExportPastCase(_)
             | Command::DeletePastCase(_)
             | Command::ShowBeforeFix(_) => self.apply_case_command(command),
-            Command::SetAutoRefresh(every) => {
-                self.scan.auto_refresh = every;
-                self.scan.finished_at = Some(std::time::Instant::now());
-            }
             Command::RestartElevated => self.restart_elevated(),
             Command::CheckServer => self.check_server(),
             Command::LoadSnapshot(path) => self.load_snapshot(path),
@@ -907,6 +892,47 @@ impl Wizard {
             crate::report::words::human_bytes(text.len())
         )));
         self.clipboard = Some(text);
+    }
+
+    /// The Report step's commands: format, redaction, saving, copying, opening the file.
+    fn apply_report_command(&mut self, command: Command) {
+        match command {
+            Command::SetFormat(f) => self.report.set_format(f),
+            Command::SetRedact(r) => self.report.redact = r,
+            Command::SetSavePath(p) => self.report.path_text = p,
+            Command::SaveWithDialog => self.report.save_with_dialog(&self.wake),
+            Command::SaveToTypedPath => {
+                let rendered = self.rendered_for_saving();
+                self.report.save_to_typed_path(rendered, &self.wake);
+            }
+            Command::ReplaceConfirmed => {
+                let rendered = self.rendered_for_saving();
+                self.report.replace_confirmed(rendered, &self.wake);
+            }
+            Command::ReplaceCancelled => self.report.confirm_replace = None,
+            Command::CopyReport => self.copy_report(),
+            Command::OpenSaved(what) => self.open_saved(what),
+            _ => {}
+        }
+    }
+
+    /// What the system opens for the user from the table, and the table's refresh interval.
+    fn apply_view_command(&mut self, command: Command) {
+        match command {
+            Command::OpenLocation(exe) => {
+                let folder = exe
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or(exe);
+                self.open_url = Some(file_url(&folder));
+            }
+            Command::SearchOnline(name) => self.open_url = Some(search_url(&name)),
+            Command::SetAutoRefresh(every) => {
+                self.scan.auto_refresh = every;
+                self.scan.finished_at = Some(std::time::Instant::now());
+            }
+            _ => {}
+        }
     }
 
     fn open_saved(&mut self, what: Reveal) {
