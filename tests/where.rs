@@ -178,3 +178,55 @@ fn unelevated_the_hidden_owner_makes_elevation_the_deciding_step() {
     let elevated = diagnose_json(&bin(), &text);
     assert_eq!(findings(&elevated)[0]["category"], "av_mail_proxy");
 }
+
+/// The whole seed (KB Q298944) pasted on the user's PC, which runs an e-mail proxy of its own on
+/// port 110: Exchange's event 11508 beside the dialog is about exch01's port 110, so the PC's
+/// listener is an interceptor on this machine (the client half), not the program Exchange
+/// collided with, and nothing is 90% certain from a scan of the wrong machine.
+#[test]
+fn the_servers_own_event_beside_the_dialog_is_about_the_server_not_this_pc() {
+    if !common::is_root() || std::net::TcpListener::bind("127.0.0.1:110").is_err() {
+        eprintln!("skipped: needs root and a free port 110");
+        return;
+    }
+    let _l = spawn_listener("PoProxy.exe", "tcp:127.0.0.1:110");
+    let seed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/examples/seed-q298944-outlook-express.txt"
+    ))
+    .expect("seed");
+    assert_ne!(common::this_host().to_lowercase(), "exch01");
+    let r = diagnose_json(&bin(), &seed);
+    let top = &findings(&r)[0];
+    assert_eq!(top["category"], "av_mail_proxy", "{top:#}");
+    assert!(
+        top["evidence"].to_string().contains("runs on this machine"),
+        "{top:#}"
+    );
+    // The scan of the PC adds the interceptor as evidence; the confidence is the text's own.
+    let out = Command::new(bin())
+        .args(["diagnose", "--no-scan", "--text", &seed, "--format", "json"])
+        .output()
+        .expect("run portsleuth");
+    let text_only: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let text_confidence = findings(&text_only)
+        .iter()
+        .find(|f| f["rule_id"] == top["rule_id"])
+        .and_then(|f| f["confidence"].as_f64())
+        .expect("the same rule from the text alone");
+    assert!(
+        top["confidence"].as_f64().unwrap() <= text_confidence,
+        "{top:#}"
+    );
+    if let Some(exchange) = findings(&r)
+        .iter()
+        .find(|f| f["rule_id"] == "exchange-pop3-imap-port-in-use")
+    {
+        assert!(
+            !exchange["evidence"]
+                .to_string()
+                .contains("that is the program Exchange collided with"),
+            "a scan of this PC confirmed exch01's collision: {exchange:#}"
+        );
+    }
+}

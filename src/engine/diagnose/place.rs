@@ -99,11 +99,17 @@ impl Ctx<'_> {
     /// machine, or its owner is hidden from an unelevated scan.
     pub(super) fn unseen(&self, port: u16) -> Option<Unseen> {
         let snapshot = self.snapshot?;
-        let local_side = self
-            .symptoms
-            .ports
-            .iter()
-            .any(|p| p.port == port && p.side == PortSide::Local);
+        let named_as = |side: PortSide| {
+            self.symptoms
+                .ports
+                .iter()
+                .any(|p| p.port == port && p.side == side)
+        };
+        // A port the text only says failed to bind is this machine's (it logged the failure).
+        // One the client also connects to is the server's, and so is the server's failure to
+        // bind it: Outlook's dialog naming exch01 with Exchange's event 11508 beside it is
+        // exch01's port 110, whatever this machine holds on 110.
+        let local_side = named_as(PortSide::Local) && !named_as(PortSide::Remote);
         if self.elsewhere.is_some() && !local_side {
             return Some(Unseen::Elsewhere);
         }
