@@ -676,3 +676,45 @@ fn auto_refresh_marks_new_sockets_and_keeps_closed_ones_until_the_next_refresh()
     h.state_mut().wizard.apply(Command::SetAutoRefresh(None));
     wait_idle(&mut h);
 }
+
+#[test]
+fn copying_the_html_report_gives_html_with_a_text_version_or_says_it_could_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        proxy_machine(),
+        egui::vec2(1280.0, 860.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Diagnose without scanning").click();
+    h.run_steps(4);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Report));
+    h.run_steps(4);
+    assert_eq!(
+        h.state().wizard.report.format,
+        portsleuth::report::Format::Html
+    );
+    h.get_by_label("Copy to clipboard").click();
+    h.step();
+    let said = h
+        .state()
+        .wizard
+        .report
+        .status
+        .as_ref()
+        .map(|n| n.words.clone())
+        .unwrap_or_default();
+    if said.contains("as HTML") {
+        // A system clipboard took it (a display is there): nothing went through egui's text.
+        assert_eq!(copied(&h), None);
+    } else {
+        // None here (tests run without a display): the text report, never HTML source as text.
+        assert!(said.contains("as plain text"), "{said}");
+        let text = copied(&h).expect("the text version was copied");
+        assert!(text.starts_with("PortSleuth "), "{text}");
+        assert!(
+            !text.contains("<html"),
+            "HTML source went on the clipboard as text"
+        );
+    }
+}

@@ -55,6 +55,9 @@ pub struct PortSleuthApp {
     dragging: bool,
     /// `PORTSLEUTH_PROBE`: measurements for `scripts/measure-gui.sh`.
     probe: Option<Probe>,
+    /// The system clipboard for HTML, opened on the first HTML copy and kept open: on X11 the
+    /// copied report is served from this process for as long as it lives.
+    html_clipboard: Option<arboard::Clipboard>,
 }
 
 /// The knowledge base as the window gets it: loaded, or the built-in one with the reason the
@@ -128,6 +131,7 @@ impl PortSleuthApp {
             settings,
             settings_path: options.settings_path,
             saving_settings: None,
+            html_clipboard: None,
             wake,
             dragging: false,
             probe: Probe::from_env().inspect(|_| {
@@ -174,6 +178,9 @@ impl PortSleuthApp {
         }
         if let Some(text) = self.wizard.take_clipboard() {
             ctx.copy_text(text);
+        }
+        if let Some((html, text)) = self.wizard.take_clipboard_html() {
+            self.copy_html(&ctx, html, text);
         }
         if let Some(url) = self.wizard.take_open_url() {
             ctx.open_url(egui::OpenUrl::new_tab(url));
@@ -382,6 +389,31 @@ impl PortSleuthApp {
             }
         }
         self.saved = self.settings.clone();
+    }
+
+    /// The HTML report as HTML, with its text version for programs that take only text; where
+    /// the system clipboard cannot be opened, the text version through egui, and the user told.
+    fn copy_html(&mut self, ctx: &egui::Context, html: String, text: String) {
+        if self.html_clipboard.is_none() {
+            self.html_clipboard = arboard::Clipboard::new().ok();
+        }
+        let result = match self.html_clipboard.as_mut() {
+            Some(clipboard) => clipboard
+                .set_html(html.as_str(), Some(text.as_str()))
+                .map_err(|e| e.to_string()),
+            None => Err("no system clipboard could be opened".to_owned()),
+        };
+        let words = match result {
+            Ok(()) => format!(
+                "Copied the HTML report ({}) to the clipboard as HTML, with its text version for fields that take only text.",
+                crate::report::words::human_bytes(html.len())
+            ),
+            Err(why) => {
+                ctx.copy_text(text);
+                format!("Copied the report as plain text: HTML could not be put on the clipboard here ({why}).")
+            }
+        };
+        self.wizard.report.status = Some(Notice::info(words));
     }
 
     pub fn settings(&self) -> &Settings {

@@ -204,6 +204,8 @@ pub struct Wizard {
     snapshot_read: Option<SnapshotJob>,
     /// Text for the clipboard, taken by the app this frame.
     clipboard: Option<String>,
+    /// The HTML report and its text version for the clipboard, taken by the app this frame.
+    clipboard_html: Option<(String, String)>,
     /// A `file://` address for the system to open, taken by the app this frame.
     open_url: Option<String>,
     /// Set when the user asked to restart elevated and it started: the app closes.
@@ -246,6 +248,7 @@ impl Wizard {
             snapshot_dialog: None,
             snapshot_read: None,
             clipboard: None,
+            clipboard_html: None,
             open_url: None,
             quit: false,
         }
@@ -292,6 +295,11 @@ impl Wizard {
 
     pub fn take_clipboard(&mut self) -> Option<String> {
         self.clipboard.take()
+    }
+
+    /// The HTML report and its text version to copy this frame.
+    pub fn take_clipboard_html(&mut self) -> Option<(String, String)> {
+        self.clipboard_html.take()
     }
 
     /// The address the system should open this frame (a saved report or its folder).
@@ -867,28 +875,25 @@ impl Wizard {
         ))
     }
 
-    /// Copies the report. Ticket fields and chat take plain text, and the clipboard here
-    /// carries text only, so the HTML format puts the text report there, not HTML source.
+    /// Copies the report. In the HTML format it goes on the clipboard as HTML, with the text
+    /// report as its plain-text version (ticket fields and chat take that one); the app does
+    /// that and says how it went. Other formats are text.
     fn copy_report(&mut self) {
-        let format = match self.report.format {
-            Format::Html => Format::Text,
-            f => f,
-        };
         let Some(case) = self.case.as_ref() else {
             return;
         };
-        let text = crate::report::render(
-            &case.report(&self.engine.knowledge),
-            format,
-            self.report.redact,
-        );
-        let words = if format == self.report.format {
-            format!("the {} report", format.label())
-        } else {
-            "the report as plain text (save it for the HTML file)".to_owned()
-        };
+        let report = case.report(&self.engine.knowledge);
+        let redact = self.report.redact;
+        if self.report.format == Format::Html {
+            let html = crate::report::render(&report, Format::Html, redact);
+            let text = crate::report::render(&report, Format::Text, redact);
+            self.clipboard_html = Some((html, text));
+            return;
+        }
+        let text = crate::report::render(&report, self.report.format, redact);
         self.report.status = Some(Notice::info(format!(
-            "Copied {words} ({}) to the clipboard.",
+            "Copied the {} report ({}) to the clipboard.",
+            self.report.format.label(),
             crate::report::words::human_bytes(text.len())
         )));
         self.clipboard = Some(text);
