@@ -42,6 +42,10 @@ fn knowledge_files() {
             }
         }
     }
+    files.sort();
+    // The list the binary includes (`source.rs`): every file parsed here, so it cannot drift
+    // from the files on disk.
+    let mut list = String::from("&[\n");
     for file in files {
         println!("cargo:rerun-if-changed=assets/{file}");
         let text = std::fs::read_to_string(assets.join(&file))
@@ -58,7 +62,15 @@ fn knowledge_files() {
         }
         std::fs::write(&target, json)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
+        list.push_str(&format!(
+            "    ({file:?}, include_str!({:?})),\n",
+            target.display().to_string()
+        ));
     }
+    list.push_str("]\n");
+    let index = out.join("parsed.rs");
+    std::fs::write(&index, list)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", index.display()));
 }
 
 fn parse(text: &str) -> Option<Parsed> {

@@ -42,31 +42,11 @@ pub const BUILTIN_FILES: &[(&str, &str)] = builtin![
     "codes/phrases-common.tsv",
 ];
 
-macro_rules! parsed {
-    ($($path:literal),* $(,)?) => {
-        &[$(($path, include_str!(concat!(env!("OUT_DIR"), "/kb/", $path, ".json")))),*]
-    };
-}
-
 /// The built-in TOML files as `build.rs` parsed them: JSON of each file's tables, every entry
 /// with its line (`null` for a file that did not parse, which the loader then reads from TOML
-/// to name the error). Reading this instead of the TOML is most of start-up saved.
-const BUILTIN_PARSED: &[(&str, &str)] = parsed![
-    "codes/hresult.toml",
-    "codes/winsock.toml",
-    "codes/errno.toml",
-    "codes/events.toml",
-    "codes/phrases.toml",
-    "codes/smtp.toml",
-    "codes/protocols.toml",
-    "codes/context.toml",
-    "programs.toml",
-    "rules/mail.toml",
-    "rules/bind.toml",
-    "rules/network.toml",
-    "rules/misleading.toml",
-    "rules/conditions.toml",
-];
+/// to name the error). Reading this instead of the TOML is most of start-up saved. The list is
+/// written by `build.rs` from the files it parsed.
+const BUILTIN_PARSED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/kb/parsed.rs"));
 
 /// The build-time parse of a built-in TOML file (`assets/…`), if it parsed.
 pub(super) fn parsed(source: &KbSource) -> Option<&'static str> {
