@@ -11,6 +11,7 @@
 //! wintest split-selftest              wintest uninstall-argv COMMAND
 //! wintest run-uninstaller WAIT_MS ARG...  wintest netsh
 //! wintest decode CODE_PAGE FILE       wintest port-free PORT    wintest bench ROUNDS
+//! wintest close-connection v4|v6      (a loopback connection of its own, reset by SetTcpEntry)
 //! ```
 //!
 //! Exit code 0 when the call succeeded, 1 when it returned an error (printed as `{"error":…}`),
@@ -165,9 +166,62 @@ mod windows_main {
                 ExitCode::SUCCESS
             }
             "bench" => bench(number(args, 1, "ROUNDS")?),
+            "close-connection" => close_connection(arg(args, 1, "v4 or v6")? == "v6"),
             "stop" | "stop-service" | "disable-service" | "run-uninstaller" => act(command, args)?,
             other => return Err(format!("unknown command {other:?}")),
         })
+    }
+
+    /// Opens a loopback connection (both ends its own), asks Windows to reset the server end,
+    /// and says what the call returned and what the client end then saw.
+    fn close_connection(v6: bool) -> ExitCode {
+        use std::io::Read;
+        let host = if v6 { "::1" } else { "127.0.0.1" };
+        let Ok(listener) = std::net::TcpListener::bind((host, 0)) else {
+            emit(&json!({ "error": format!("cannot listen on {host}") }));
+            return ExitCode::from(1);
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let (Ok(mut client), Ok((_server, _))) = (
+            std::net::TcpStream::connect((host, port)),
+            listener.accept(),
+        ) else {
+            emit(&json!({ "error": "cannot connect on loopback" }));
+            return ExitCode::from(1);
+        };
+        let client_port = client.local_addr().map(|a| a.port()).unwrap_or_default();
+        let c = portsleuth::engine::diagnose::Connection {
+            local_addr: host.into(),
+            local_port: port,
+            remote_addr: host.into(),
+            remote_port: client_port,
+        };
+        let call = portsleuth::platform::windows::close_connection(&c);
+        let _ = client.set_read_timeout(Some(Duration::from_millis(1500)));
+        let mut buf = [0u8; 4];
+        let client_saw = match client.read(&mut buf) {
+            Ok(0) => "closed".to_owned(),
+            Ok(_) => "data".to_owned(),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                "still open".to_owned()
+            }
+            Err(e) => format!("reset ({e})"),
+        };
+        emit(&json!({
+            "connection": c.to_string(),
+            "call": call.as_ref().map(|()| "ok").map_err(ToString::to_string),
+            "client_saw": client_saw,
+        }));
+        if call.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
     }
 
     /// The commands that change something: stopping, disabling, running an uninstaller.

@@ -718,3 +718,234 @@ fn copying_the_html_report_gives_html_with_a_text_version_or_says_it_could_not()
         );
     }
 }
+
+/// Steps until a frame puts text on the clipboard; that text.
+fn copied_within(h: &mut Harness<'_, PortSleuthApp>, frames: usize) -> Option<String> {
+    for _ in 0..frames {
+        h.step();
+        if let Some(text) = copied(h) {
+            return Some(text);
+        }
+    }
+    None
+}
+
+#[test]
+fn the_row_menu_copies_shows_properties_and_closes_one_connection_after_the_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let machine = Arc::new(
+        FakeMachine::with_listener("PoProxy.exe", 4242, 110).with_connection(
+            4242,
+            110,
+            ("192.0.2.99", 51000),
+        ),
+    );
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        machine.clone(),
+        egui::vec2(1280.0, 860.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+
+    // Right-click on the connection's row: its menu, and Copy all as CSV copies both rows.
+    h.get_by_label("51000").click_secondary();
+    h.run_steps(2);
+    h.get_by_label("Copy all as CSV").click();
+    let csv = copied_within(&mut h, 4).expect("the menu copied the table");
+    assert!(csv.starts_with("Proto,Local address,Port,"), "{csv}");
+    assert!(
+        csv.contains("\nTCP,0.0.0.0,110,,,LISTEN,4242,PoProxy.exe,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nTCP,192.0.2.10,110,192.0.2.99,51000,ESTABLISHED,4242,PoProxy.exe,"),
+        "{csv}"
+    );
+
+    // Copy row copies that row only, as text.
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Copy all as CSV").is_none(),
+        "the menu closed after its click"
+    );
+    h.get_by_label("51000").click_secondary();
+    h.run_steps(2);
+    h.get_by_label("Copy row").click();
+    let row = copied_within(&mut h, 4).expect("the menu copied the row");
+    assert_eq!(
+        row,
+        "TCP\t192.0.2.10\t110\t192.0.2.99\t51000\tESTABLISHED\t4242\tPoProxy.exe\t\t\t"
+    );
+
+    // A listener cannot be closed as a connection: the item is there, greyed.
+    h.get_all_by_label("LISTEN")
+        .next()
+        .unwrap()
+        .click_secondary();
+    h.run_steps(2);
+    assert!(h
+        .get_by_label("Close connection\u{2026}")
+        .accesskit_node()
+        .is_disabled());
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+
+    // The connection's Close connection… asks first, naming both ends and the program.
+    h.get_by_label("51000").click_secondary();
+    h.run_steps(2);
+    h.get_by_label("Close connection\u{2026}").click();
+    wait_idle(&mut h);
+    let heading = "Close connection 192.0.2.10:110 to 192.0.2.99:51000 of PoProxy.exe (PID 4242)?";
+    h.get_by_label(heading);
+    h.get_by_label_contains("Reset the connection from 192.0.2.10:110 (local) to 192.0.2.99:51000 that PoProxy.exe (PID 4242) holds");
+    assert!(
+        machine.closed.lock().unwrap().is_empty(),
+        "nothing runs before Run it"
+    );
+    h.get_by_label("Run it").click();
+    wait_idle(&mut h);
+    assert_eq!(
+        *machine.closed.lock().unwrap(),
+        vec!["192.0.2.10:110 to 192.0.2.99:51000".to_owned()]
+    );
+    h.get_by_label_contains("closed and verified (the re-scan no longer shows the connection");
+    // The table was scanned again: the connection is gone, the listener is not.
+    assert!(
+        h.query_by_label("51000").is_none(),
+        "the closed connection left the table"
+    );
+    h.get_all_by_label("LISTEN")
+        .next()
+        .expect("the listener stays");
+    // And the report records it.
+    let report = h.state().wizard.case().unwrap();
+    let last = report.actions_taken.last().unwrap();
+    assert_eq!(last.outcome, Outcome::Done);
+    assert_eq!(
+        last.kind,
+        portsleuth::engine::kb::ActionKind::CloseConnection
+    );
+}
+
+/// The widgets Tab reaches, in order, from a fresh start: each one's label and rectangle.
+fn tab_order(h: &mut Harness<'_, PortSleuthApp>, max: usize) -> Vec<(String, egui::Rect)> {
+    let mut seen: Vec<(String, egui::Rect)> = Vec::new();
+    let mut first = None;
+    for _ in 0..max {
+        h.key_press(egui::Key::Tab);
+        h.run_steps(2);
+        let Some(id) = h.ctx.memory(|m| m.focused()) else {
+            continue;
+        };
+        if first == Some(id) {
+            break;
+        }
+        first.get_or_insert(id);
+        let rect = h
+            .ctx
+            .read_response(id)
+            .map(|r| r.rect)
+            .unwrap_or(egui::Rect::NOTHING);
+        let label = h
+            .query_all(egui_kittest::kittest::By::new())
+            .find(|n| n.accesskit_node().is_focused())
+            .and_then(|n| n.accesskit_node().label())
+            .unwrap_or_default();
+        seen.push((label, rect));
+    }
+    seen
+}
+
+/// Where a widget sits: the title bar, the step rail, or the page.
+fn region(r: egui::Rect) -> u8 {
+    if r.min.y < 36.0 {
+        0
+    } else if r.max.x <= 200.0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// The labels of `order` that break the reading order: the title bar, then the rail, then the
+/// page top to bottom, a row left to right. Splitters (egui's "Resize panel" handles and the
+/// table's column edges, a few points wide) are drag handles, not part of what is read, and
+/// are left out.
+fn out_of_reading_order(order: &[(String, egui::Rect)]) -> Vec<String> {
+    let read: Vec<&(String, egui::Rect)> = order
+        .iter()
+        .filter(|(l, r)| l != "Resize panel" && r.width() > 8.0)
+        .collect();
+    let mut wrong = Vec::new();
+    for pair in read.windows(2) {
+        let ((a, ra), (b, rb)) = (pair[0], pair[1]);
+        let (ga, gb) = (region(*ra), region(*rb));
+        let same_row = (rb.center().y - ra.center().y).abs() < 10.0;
+        let fine = gb > ga
+            || (gb == ga
+                && if same_row {
+                    rb.min.x >= ra.min.x
+                } else {
+                    rb.min.y >= ra.min.y - 2.0
+                });
+        if !fine {
+            wrong.push(format!("{b:?} {rb:?} after {a:?} {ra:?}"));
+        }
+    }
+    wrong
+}
+
+#[test]
+fn tab_follows_the_reading_order_on_the_describe_and_scan_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_sized(
+        &dir.path().join("settings.json"),
+        proxy_machine(),
+        egui::vec2(1280.0, 860.0),
+    );
+    paste(&mut h, &seed_dialog(110));
+    let order = tab_order(&mut h, 40);
+    let labels: Vec<&str> = order.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        out_of_reading_order(&order),
+        Vec::<String>::new(),
+        "{labels:?}"
+    );
+    // The page's own order: its buttons, the text, and the action bar under it last.
+    let at = |l: &str| {
+        labels
+            .iter()
+            .position(|x| *x == l)
+            .unwrap_or_else(|| panic!("{l} not reached: {labels:?}"))
+    };
+    assert!(at("1  Describe") < at("Paste"));
+    assert!(at("Paste") < at("Error text"));
+    assert!(at("Error text") < at("Scan this machine"));
+    assert_eq!(
+        labels.last(),
+        Some(&"Diagnose without scanning"),
+        "{labels:?}"
+    );
+
+    h.get_by_label("Scan this machine").click();
+    wait_idle(&mut h);
+    h.state_mut().wizard.apply(Command::GoTo(Step::Scan));
+    h.run_steps(3);
+    let order = tab_order(&mut h, 60);
+    let labels: Vec<&str> = order.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        out_of_reading_order(&order),
+        Vec::<String>::new(),
+        "{labels:?}"
+    );
+    let at = |l: &str| {
+        labels
+            .iter()
+            .position(|x| *x == l)
+            .unwrap_or_else(|| panic!("{l} not reached: {labels:?}"))
+    };
+    assert!(at("5  Report") < at("Filter"));
+    assert!(at("Filter") < at("Proto") && at("Proto") < at("User"));
+}

@@ -92,3 +92,47 @@ fn every_text_colour_has_4_5_to_1_on_every_background_in_both_themes() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn the_focus_ring_is_drawn_and_has_3_to_1_against_what_it_sits_on_in_both_themes() {
+    // WCAG 2.2 "focus visible" and "non-text contrast": a focused widget is drawn with the
+    // `active` visuals (egui), its outline at least a point wide and 3:1 against the panel,
+    // the window and the widget's own fill; a focused text box shows the selection stroke.
+    let ctx = egui::Context::default();
+    style::apply(&ctx, Theme::System);
+    let mut failures = Vec::new();
+    for theme in [egui::Theme::Dark, egui::Theme::Light] {
+        let v = ctx.style_of(theme).visuals.clone();
+        let ring = v.widgets.active.bg_stroke;
+        if ring.width < 1.0 {
+            failures.push(format!(
+                "{theme:?}: the focus outline is {} wide",
+                ring.width
+            ));
+        }
+        for (name, bg) in [
+            ("panel", v.panel_fill),
+            ("window", v.window_fill),
+            (
+                "focused widget",
+                over(v.widgets.active.bg_fill, v.panel_fill),
+            ),
+        ] {
+            let ratio = contrast(over(ring.color, bg), bg);
+            if ratio < 3.0 {
+                failures.push(format!(
+                    "{theme:?}: focus outline on {name} is {ratio:.2}:1"
+                ));
+            }
+        }
+        let edit = v.selection.stroke;
+        let ratio = contrast(over(edit.color, v.extreme_bg_color), v.extreme_bg_color);
+        if edit.width < 1.0 || ratio < 3.0 {
+            failures.push(format!(
+                "{theme:?}: a focused text box's outline is {} wide at {ratio:.2}:1",
+                edit.width
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -4,6 +4,7 @@
 //! target was re-checked (`engine::fixing::check_target`) and confirmed.
 
 use super::runner::{self, RunError};
+use crate::engine::diagnose::Connection;
 use std::time::Duration;
 
 /// Why an action could not be carried out.
@@ -56,6 +57,10 @@ pub enum Command {
     /// An uninstaller from its argument vector: on Windows started with `CreateProcessW`, the
     /// program taken by full path (or `msiexec.exe` from System32), never through `cmd /C`.
     Uninstaller(Vec<String>),
+    /// Resets one TCP connection: on Windows `SetTcpEntry` with `MIB_TCP_STATE_DELETE_TCB`, on
+    /// Linux the kernel's socket destroy through `ss -K` (no shell). Its ends are addresses
+    /// the fresh scan showed, checked as IP addresses.
+    CloseConnection(Connection),
 }
 
 /// How long a service gets to reach the stopped state.
@@ -81,8 +86,41 @@ impl Command {
                 argv.join(" ")
             ),
             Command::Uninstaller(argv) => argv.join(" "),
+            Command::CloseConnection(c) if cfg!(windows) => format!(
+                "SetTcpEntry(MIB_TCPROW {{ state: MIB_TCP_STATE_DELETE_TCB, {c} }})"
+            ),
+            Command::CloseConnection(c) => close_connection_argv(c)
+                .map_or_else(|e| format!("close {c}: {e}"), |argv| argv.join(" ")),
         }
     }
+}
+
+/// `ss -K` with the connection's four values as separate arguments: Linux's socket destroy
+/// (`SOCK_DESTROY`, root), for exactly one TCP connection. `Err` when an end is not an IP
+/// address: nothing else ever reaches the command line.
+pub fn close_connection_argv(c: &Connection) -> Result<Vec<String>, String> {
+    let ip = |addr: &str| {
+        addr.parse::<std::net::IpAddr>()
+            .map(|ip| ip.to_string())
+            .map_err(|_| format!("{addr:?} is not an IP address"))
+    };
+    Ok([
+        "ss".to_owned(),
+        "-K".into(),
+        "-t".into(),
+        "-n".into(),
+        "src".into(),
+        ip(&c.local_addr)?,
+        "sport".into(),
+        "=".into(),
+        c.local_port.to_string(),
+        "dst".into(),
+        ip(&c.remote_addr)?,
+        "dport".into(),
+        "=".into(),
+        c.remote_port.to_string(),
+    ]
+    .into())
 }
 
 /// Carries out one step on this machine and says what happened.
@@ -130,6 +168,18 @@ pub fn perform(command: &Command) -> Result<String, String> {
         }
         #[cfg(not(windows))]
         Command::Uninstaller(argv) => run_argv(argv),
+        #[cfg(windows)]
+        Command::CloseConnection(c) => super::windows::close_connection(c)
+            .map(|()| format!("Windows accepted the reset of {c}"))
+            .map_err(|e| e.to_string()),
+        #[cfg(target_os = "linux")]
+        Command::CloseConnection(c) => {
+            run_argv(&close_connection_argv(c)?).map(|_| format!("the kernel was asked to destroy {c}"))
+        }
+        #[cfg(not(any(windows, target_os = "linux")))]
+        Command::CloseConnection(c) => Err(format!(
+            "closing {c}: this system offers no call to close another program's connection; stop the program instead"
+        )),
         #[cfg(not(windows))]
         Command::StopService(_) | Command::DisableService(_) => Err(format!(
             "{}: the Service Control Manager exists on Windows only",

@@ -339,10 +339,18 @@ pub trait Machine: Send + Sync {
                 "{}: this machine has no Service Control Manager",
                 command.describe()
             )),
+            Command::CloseConnection(c) => Err(format!(
+                "closing {c}: this machine cannot close connections"
+            )),
         }
     }
     /// Whether a program is on PATH (which package manager a fix can use).
     fn on_path(&self, program: &str) -> bool;
+    /// Whether one TCP connection of another program can be closed here (Windows; Linux
+    /// with `ss`): what the scan table offers.
+    fn closes_connections(&self) -> bool {
+        false
+    }
 }
 
 /// The machine PortSleuth runs on.
@@ -387,6 +395,10 @@ impl Machine for LiveMachine {
 
     fn on_path(&self, program: &str) -> bool {
         runner::on_path(program)
+    }
+
+    fn closes_connections(&self) -> bool {
+        cfg!(windows) || (cfg!(target_os = "linux") && runner::on_path("ss"))
     }
 }
 

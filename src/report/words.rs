@@ -154,6 +154,7 @@ pub fn what_happens(kind: ActionKind) -> &'static str {
         ActionKind::DisableService => "Stops the service and sets it not to start again; then re-scans the port. You confirm first.",
         ActionKind::Uninstall => "Runs the product's own uninstaller; then re-scans the port. You confirm first.",
         ActionKind::OpenReference => "Opens the article in your web browser.",
+        ActionKind::CloseConnection => "Asks Windows to reset the connection; then re-scans to see it gone. You confirm first.",
     }
 }
 

@@ -3,7 +3,7 @@
 
 use portsleuth::engine::snapshot::{Host, Process, Snapshot, Socket, Transport, SNAPSHOT_SCHEMA};
 use portsleuth::platform::{
-    ActError, Expected, Machine, Progress, RunError, ScanError, ScanOptions, Stopped,
+    ActError, Command, Expected, Machine, Progress, RunError, ScanError, ScanOptions, Stopped,
 };
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
@@ -14,6 +14,9 @@ pub struct FakeMachine {
     /// The PIDs a fix stopped, in order.
     pub stopped: Mutex<Vec<u32>>,
     pub elevated: bool,
+    /// Whether it offers to close connections; the connections it closed.
+    pub closes: bool,
+    pub closed: Mutex<Vec<String>>,
 }
 
 impl FakeMachine {
@@ -58,6 +61,28 @@ impl FakeMachine {
             snapshot: Mutex::new(snapshot),
             stopped: Mutex::new(Vec::new()),
             elevated: true,
+            closes: false,
+            closed: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Adds an established connection of `pid` from `local_port` to `remote`, and lets the
+    /// machine close connections.
+    #[allow(dead_code)] // used by gui_cases only
+    pub fn with_connection(self, pid: u32, local_port: u16, remote: (&str, u16)) -> FakeMachine {
+        self.snapshot.lock().expect("lock").sockets.push(Socket {
+            transport: Transport::Tcp,
+            local_addr: "192.0.2.10".into(),
+            local_port,
+            remote_addr: Some(remote.0.into()),
+            remote_port: Some(remote.1),
+            state: "ESTABLISHED".into(),
+            pids: vec![pid],
+            dual_stack: false,
+        });
+        FakeMachine {
+            closes: true,
+            ..self
         }
     }
 }
@@ -118,5 +143,20 @@ impl Machine for FakeMachine {
 
     fn on_path(&self, _program: &str) -> bool {
         false
+    }
+
+    fn closes_connections(&self) -> bool {
+        self.closes
+    }
+
+    fn perform(&self, command: &Command) -> Result<String, String> {
+        let Command::CloseConnection(c) = command else {
+            return Err(format!("{}: not on this fake machine", command.describe()));
+        };
+        self.closed.lock().expect("lock").push(c.to_string());
+        let mut snap = self.snapshot.lock().expect("lock");
+        snap.sockets
+            .retain(|s| !(s.local_port == c.local_port && s.remote_port == Some(c.remote_port)));
+        Ok(format!("closed {c}"))
     }
 }

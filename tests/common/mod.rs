@@ -44,12 +44,34 @@ pub fn spawn_listener_with(name: &str, addr: &str, ignore_term: bool) -> Listene
     }
 }
 
+/// Like [`spawn_listener`], but the child accepts one connection and holds it open: a real
+/// program owning a connection's end.
+pub fn spawn_accepting(name: &str, addr: &str) -> Listener {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exe = dir.path().join(name);
+    std::fs::copy(std::env::current_exe().expect("own path"), &exe).expect("copy test binary");
+    let (child, port) = (0..50)
+        .find_map(|_| {
+            try_start(&exe, addr, false, true).or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            })
+        })
+        .expect("the listener never printed its port");
+    Listener {
+        child,
+        port,
+        exe,
+        _dir: dir,
+    }
+}
+
 /// Starts `exe` (a copy of this test executable) as a listener on `addr`; returns it and its port.
 pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: bool) -> (Child, u16) {
     // Through `sh`, a busy text file makes the shell's exec fail instead of our spawn: the
     // child then exits without a port, and is started again.
     for _ in 0..50 {
-        if let Some(started) = try_start_listener(exe, addr, ignore_term) {
+        if let Some(started) = try_start(exe, addr, ignore_term, false) {
             return started;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -57,10 +79,11 @@ pub fn start_listener_binary(exe: &std::path::Path, addr: &str, ignore_term: boo
     panic!("the listener never printed its port");
 }
 
-fn try_start_listener(
+fn try_start(
     exe: &std::path::Path,
     addr: &str,
     ignore_term: bool,
+    accept: bool,
 ) -> Option<(Child, u16)> {
     let mut cmd = if ignore_term {
         let mut c = Command::new("sh");
@@ -76,6 +99,7 @@ fn try_start_listener(
         "--test-threads=1",
     ])
     .env("PORTSLEUTH_TEST_LISTEN", addr)
+    .env("PORTSLEUTH_TEST_ACCEPT", if accept { "1" } else { "" })
     .stdin(Stdio::piped())
     .stdout(Stdio::piped())
     .stderr(Stdio::null());
@@ -131,9 +155,20 @@ pub fn child_listener_main() {
     } else {
         let l = std::net::TcpListener::bind(addr).expect("bind tcp");
         let port = l.local_addr().expect("addr").port();
+        if std::env::var("PORTSLEUTH_TEST_ACCEPT").is_ok_and(|v| v == "1") {
+            // Accepts one connection and holds it, so this process owns a connection's end.
+            println!("LISTENING {port}");
+            let (conn, _) = l.accept().expect("accept");
+            std::mem::forget(conn);
+        }
         std::mem::forget(l);
         port
     };
+    if std::env::var("PORTSLEUTH_TEST_ACCEPT").is_ok_and(|v| v == "1") {
+        let mut sink = String::new();
+        let _ = std::io::stdin().read_line(&mut sink);
+        std::process::exit(0);
+    }
     println!("LISTENING {port}");
     let mut sink = String::new();
     let _ = std::io::stdin().read_line(&mut sink);

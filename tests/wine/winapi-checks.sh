@@ -533,6 +533,28 @@ raise SystemExit(0 if ok else 1)
 PY
 }
 check "netsh output in an OEM code page (German, 850) is decoded with MultiByteToWideChar and read by structure" oem_decoding
+
+# --- close one connection (the scan table's Close connection…) ------------------------------------
+close_v4() {
+    local out
+    out=$(wt close-connection v4) || { echo "  $out"; return 1; }
+    echo "  $out"
+    py "$out" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["call"] == {"Ok": "ok"}, r
+if r["client_saw"] == "still open":
+    print("NOTE: Wine's SetTcpEntry accepts the row and changes nothing (a stub); on Windows the client end sees a reset, and PortSleuth's re-scan says 'still open' when it does not")
+PY
+}
+check "close_connection(): SetTcpEntry(MIB_TCP_STATE_DELETE_TCB) is called with a loopback IPv4 row and returns success" close_v4
+close_v6() {
+    local out
+    out=$(wt close-connection v6) && { echo "  unexpected success: $out"; return 1; }
+    echo "  $out"
+    grep -q 'Windows can reset only IPv4 connections' <<<"$out" && grep -q '"client_saw":"still open"' <<<"$out"
+}
+check "close_connection(): an IPv6 connection is refused in words before any call, and stays open" close_v6
 NETSH=$(wt netsh | tr -d '\r' | tr '\n' ' ')
 note "Wine's netsh prints nothing for 'http show servicestate' and 'interface … show excludedportrange'" \
     "(a stub): $NETSH — http.sys owners and excluded ranges are checked against the fixtures only."

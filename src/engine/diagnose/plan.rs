@@ -67,7 +67,7 @@ impl Ctx<'_> {
             ActionKind::StopProcess if a.caution.is_none() => 0,
             ActionKind::Uninstall => 2,
             ActionKind::StopProcess => 3,
-            ActionKind::OpenReference => 4,
+            ActionKind::OpenReference | ActionKind::CloseConnection => 4,
         });
         withheld.dedup();
         (actions, withheld)

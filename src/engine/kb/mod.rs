@@ -312,9 +312,12 @@ pub enum ActionKind {
     Uninstall,
     StopProcess,
     OpenReference,
+    /// Closes one TCP connection (Windows): offered by the scan table, never by a rule.
+    CloseConnection,
 }
 
 impl ActionKind {
+    /// The kinds a rule may offer.
     pub const ALL: [ActionKind; 5] = [
         ActionKind::StopService,
         ActionKind::DisableService,
@@ -331,6 +334,7 @@ impl ActionKind {
             ActionKind::Uninstall => "uninstall",
             ActionKind::StopProcess => "stop_process",
             ActionKind::OpenReference => "open_reference",
+            ActionKind::CloseConnection => "close_connection",
         }
     }
 

@@ -16,26 +16,47 @@ pub fn text_id() -> egui::Id {
 
 pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
     let mut commands = Vec::new();
-    egui::Panel::bottom("describe-actions")
-        .show_separator_line(false)
-        .show(ui, |ui| {
-            ui.add_space(6.0);
-            ui.horizontal(|ui| {
-                let has_text = !text.trim().is_empty();
-                let scan = primary(ui, "Scan this machine", has_text)
-                    .on_disabled_hover_text("Paste the error text first");
-                if scan.clicked() {
-                    commands.push(Command::StartScan);
-                }
-                let without = ui
-                    .add_enabled(has_text, egui::Button::new("Diagnose without scanning"))
-                    .on_hover_text("Name the likely causes from the text alone; a scan confirms or rules them out");
-                if without.clicked() {
-                    commands.push(Command::DiagnoseWithoutScan);
-                }
-            });
-            ui.add_space(4.0);
-        });
+    // The action bar sits under the page but is drawn after it, so that Tab reaches the text
+    // and its buttons first and the bar last: the order a page is read in.
+    let full = ui.available_rect_before_wrap();
+    let split = (full.max.y - ACTION_BAR_HEIGHT).max(full.min.y);
+    let page_rect = egui::Rect::from_min_max(full.min, egui::pos2(full.max.x, split));
+    let bar_rect = egui::Rect::from_min_max(egui::pos2(full.min.x, split), full.max);
+    ui.scope_builder(egui::UiBuilder::new().max_rect(page_rect), |ui| {
+        page(ui, w, text, &mut commands);
+    });
+    ui.scope_builder(egui::UiBuilder::new().max_rect(bar_rect), |ui| {
+        action_bar(ui, text, &mut commands);
+    });
+    commands
+}
+
+/// The height kept for the page's action bar.
+const ACTION_BAR_HEIGHT: f32 = 46.0;
+
+/// *Scan this machine* and *Diagnose without scanning*.
+fn action_bar(ui: &mut egui::Ui, text: &str, commands: &mut Vec<Command>) {
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        let has_text = !text.trim().is_empty();
+        let scan = primary(ui, "Scan this machine", has_text)
+            .on_disabled_hover_text("Paste the error text first");
+        if scan.clicked() {
+            commands.push(Command::StartScan);
+        }
+        let without = ui
+            .add_enabled(has_text, egui::Button::new("Diagnose without scanning"))
+            .on_hover_text(
+                "Name the likely causes from the text alone; a scan confirms or rules them out",
+            );
+        if without.clicked() {
+            commands.push(Command::DiagnoseWithoutScan);
+        }
+    });
+}
+
+/// The text with its buttons, and what was read from it.
+fn page(ui: &mut egui::Ui, w: &Wizard, text: &mut String, commands: &mut Vec<Command>) {
     read_panel(ui, w, text.trim().is_empty());
     let label = ui.horizontal_wrapped(|ui| {
         let label = ui.label(RichText::new("Error text").strong());
@@ -79,7 +100,7 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
     ui.add_space(4.0);
     if text.len() > EDIT_LIMIT {
         large_text(ui, text);
-        return commands;
+        return;
     }
     apply_highlight(ui, w, text);
     // The box fills the page, so a long paste is seen at once.
@@ -99,7 +120,6 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard, text: &mut String) -> Vec<Command> {
                 commands.push(Command::TextEdited);
             }
         });
-    commands
 }
 
 /// What was read, beside the text when there is room for both; below it on a small screen,

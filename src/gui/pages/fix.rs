@@ -278,7 +278,10 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
                 t.start_time
                     .map(|s| crate::clock::local(&crate::clock::rfc3339(s as i64))),
             );
-            row("Port", t.port.map(|p| p.to_string()));
+            match &t.connection {
+                Some(c) => row("Connection", Some(c.to_string())),
+                None => row("Port", t.port.map(|p| p.to_string())),
+            }
             row("Service", t.service.clone());
             row("Product", t.product.clone());
         });

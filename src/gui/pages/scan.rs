@@ -404,6 +404,7 @@ fn row_menu(
         }
         ui.close();
     }
+    close_item(ui, w, row, index, commands);
     // Stopping goes through the Fix step's own action: re-checked, confirmed, verified.
     let stop = t.rows[index].pids.first().and_then(|pid| {
         let id = format!("stop_process-{pid}");
@@ -423,6 +424,42 @@ fn row_menu(
             commands.push(Command::GoTo(Step::Fix));
             commands.push(Command::AskToRun(id));
         }
+        ui.close();
+    }
+}
+
+/// *Close connection…*: one TCP connection of one visible program, found again and confirmed
+/// before it is reset; greyed, with the reason, where that cannot be.
+fn close_item(
+    ui: &mut egui::Ui,
+    w: &Wizard,
+    row: &crate::gui::table::Row,
+    index: usize,
+    commands: &mut Vec<Command>,
+) {
+    let why_not = if !w.closes_connections() {
+        Some(if cfg!(target_os = "macos") {
+            "macOS offers no call to close another program's connection"
+        } else {
+            "This machine cannot close connections (on Linux it needs the ss program)"
+        })
+    } else if row.proto != "TCP" || row.remote_port.is_none() || row.state == "LISTEN" {
+        Some("Only an open TCP connection can be closed; a listener is stopped with its program")
+    } else if row.pids.len() != 1 {
+        Some("The owner of this connection is not visible")
+    } else if w.scan.showing_before {
+        Some("This is the machine before the fix; show it as it is now first")
+    } else {
+        None
+    };
+    let button = ui
+        .add_enabled(
+            why_not.is_none(),
+            egui::Button::new("Close connection\u{2026}"),
+        )
+        .on_disabled_hover_text(why_not.unwrap_or_default());
+    if button.clicked() {
+        commands.push(Command::AskToClose(index));
         ui.close();
     }
 }

@@ -3,9 +3,12 @@
 //! again from the machine (`session::fix::attempt`); what the page showed is only the request.
 
 use super::{lost, Engine, Notice};
+use crate::engine::diagnose::PlannedAction;
 use crate::engine::fixing::ActionRecord;
+use crate::engine::kb::ActionKind;
 use crate::jobs::{Job, Poll, Wake};
 use crate::report::Report;
+use crate::session::fix::close::attempt_close;
 use crate::session::fix::{attempt, Attempt, Attempted, Prepared, Requested, GRACE};
 use std::sync::Arc;
 
@@ -88,9 +91,38 @@ impl FixStep {
         prepared: &Prepared,
         wake: &Wake,
     ) -> Result<(), Notice> {
+        if prepared.action.kind == ActionKind::CloseConnection {
+            return self.start_close(engine, prepared.action.clone(), Attempt::Run, wake);
+        }
         let requested = Requested::from_action(&prepared.rule_id, &prepared.action);
         let words = format!("{}\u{2026}", prepared.action.label);
         self.spawn(engine, text, requested, Attempt::Run, words, wake)
+    }
+
+    /// Finds the table's connection again on this machine on a worker, then asks, previews or
+    /// closes it (`session::fix::close`): what is closed comes from that fresh look.
+    pub fn start_close(
+        &mut self,
+        engine: &Engine,
+        action: PlannedAction,
+        what: Attempt,
+        wake: &Wake,
+    ) -> Result<(), Notice> {
+        if self.busy.is_some() {
+            return Ok(());
+        }
+        let machine = Arc::clone(&engine.machine);
+        let words = if what == Attempt::Run {
+            format!("{}\u{2026}", action.label)
+        } else {
+            "Looking for the connection again\u{2026}".to_owned()
+        };
+        let job = Job::spawn("fix", wake, move |_| {
+            attempt_close(machine.as_ref(), &action, what)
+        })
+        .map_err(|e| Notice::problem(format!("cannot start a worker thread: {e}")))?;
+        self.busy = Some((words, job));
+        Ok(())
     }
 
     fn spawn(

@@ -151,6 +151,8 @@ pub enum Command {
     },
     /// Show the properties of the table's row (by index), or close them.
     ShowProperties(Option<usize>),
+    /// Close the connection of the table's row (by index), after the confirmation.
+    AskToClose(usize),
     /// Scan again this often while the Scan page shows, or never (`None`).
     SetAutoRefresh(Option<std::time::Duration>),
     /// The Scan table shows the machine before the latest fix (`true`) or after it.
@@ -168,6 +170,31 @@ pub enum Command {
 }
 
 type SnapshotJob = Job<Result<crate::engine::snapshot::Snapshot, crate::session::SessionError>>;
+
+/// The result of closing a connection, for the Scan page's notice.
+fn close_notice(record: &crate::engine::fixing::ActionRecord) -> Notice {
+    use crate::engine::fixing::Outcome;
+    let said = match record.outcome {
+        Outcome::Done | Outcome::ProblemRemains => record.verification.as_deref(),
+        Outcome::Failed => record.error.as_deref(),
+        _ => None,
+    }
+    .unwrap_or(&record.detail);
+    let heading = match record.outcome {
+        Outcome::Done => "closed and verified",
+        Outcome::ProblemRemains => "the request was accepted, but the connection is still open",
+        Outcome::Failed => "failed",
+        Outcome::Refused => "not done",
+        Outcome::Cancelled => "cancelled, nothing was changed",
+        Outcome::Previewed => "previewed, nothing was changed",
+    };
+    let text = format!("{}: {heading} ({said}).", record.label);
+    if record.outcome == Outcome::Done || record.outcome == Outcome::Cancelled {
+        Notice::info(text)
+    } else {
+        Notice::problem(text)
+    }
+}
 
 /// What the wizard works with: the knowledge base and the machine, shared with its workers.
 #[derive(Clone)]
@@ -213,6 +240,11 @@ pub struct Wizard {
 }
 
 impl Wizard {
+    /// Whether this machine can close one connection of another program (the table's menu).
+    pub fn closes_connections(&self) -> bool {
+        self.engine.machine.closes_connections()
+    }
+
     pub fn new(engine: Engine, format: Format, redact: bool, wake: Wake) -> Self {
         let notice = (!engine.knowledge.problems().is_empty()).then(|| {
             let problems = engine.knowledge.problems();
@@ -609,6 +641,7 @@ impl Wizard {
                 self.clipboard = Some(text);
             }
             Command::ShowProperties(row) => self.scan.properties = row,
+            Command::AskToClose(row) => self.ask_to_close(row),
             Command::NewCase
             | Command::ShowHistory(_)
             | Command::OpenPastCase(_)
@@ -834,9 +867,56 @@ impl Wizard {
         }
     }
 
+    /// The table's row `index` as a close request: its ends and owner as the scan showed them,
+    /// only a request — the worker finds the connection again before anything is asked.
+    fn ask_to_close(&mut self, index: usize) {
+        use crate::engine::diagnose::{ActionTarget, Connection};
+        let Some(row) = self.scan.table.rows.get(index) else {
+            return;
+        };
+        let (Some(remote_port), [pid]) = (row.remote_port, row.pids.as_slice()) else {
+            return;
+        };
+        let process = self
+            .scan
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.processes.iter().find(|p| p.pid == *pid));
+        let connection = Connection {
+            local_addr: row.local_addr.clone(),
+            local_port: row.port,
+            remote_addr: row.remote_addr.clone(),
+            remote_port,
+        };
+        let owner = ActionTarget {
+            pid: Some(*pid),
+            start_time: process.map(|p| p.start_time),
+            exe: process.and_then(|p| p.exe.clone()),
+            exe_name: process.map(|p| p.exe_name.clone()),
+            ..ActionTarget::default()
+        };
+        let action = crate::session::fix::close::close_action(&connection, &owner);
+        if let Some(done) = self.case.as_ref().and_then(|c| c.done(&action.id)) {
+            self.notice = Some(Notice::info(format!(
+                "Already closed and verified at {}: {}",
+                crate::clock::local(&done.at),
+                done.label
+            )));
+            return;
+        }
+        let ask = crate::session::fix::Attempt::Ask;
+        if let Err(n) = self.fix.start_close(&self.engine, action, ask, &self.wake) {
+            self.notice = Some(n);
+        }
+    }
+
     fn record(&mut self, record: crate::engine::fixing::ActionRecord) {
         use crate::engine::fixing::Outcome;
         let changed = matches!(record.outcome, Outcome::Done | Outcome::ProblemRemains);
+        // A connection is closed from the Scan page: its result is said there.
+        if record.kind == crate::engine::kb::ActionKind::CloseConnection {
+            self.notice = Some(close_notice(&record));
+        }
         if let Some(case) = self.case.as_mut() {
             case.record(record.clone());
             self.case_version += 1;

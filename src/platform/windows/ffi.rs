@@ -22,6 +22,9 @@ use windows_sys::Win32::Foundation::{
     HANDLE, HWND, LPARAM, WAIT_FAILED, WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Globalization::{GetOEMCP, MultiByteToWideChar};
+use windows_sys::Win32::NetworkManagement::IpHelper::{
+    SetTcpEntry, MIB_TCPROW_LH, MIB_TCPROW_LH_0, MIB_TCP_STATE_DELETE_TCB,
+};
 use windows_sys::Win32::Security::{
     GetTokenInformation, TokenElevation, TOKEN_ELEVATION, TOKEN_QUERY,
 };
@@ -865,4 +868,29 @@ pub fn system_directory() -> Result<PathBuf, Code> {
         return Err(last_error());
     }
     Ok(PathBuf::from(String::from_utf16_lossy(&buf[..len])))
+}
+
+/// Resets the IPv4 TCP connection with these ends (`SetTcpEntry`, state `DELETE_TCB`).
+/// Addresses and ports go in network byte order, as the TCP table gives them.
+pub fn delete_tcp_entry(
+    local: std::net::Ipv4Addr,
+    local_port: u16,
+    remote: std::net::Ipv4Addr,
+    remote_port: u16,
+) -> Result<(), Code> {
+    let row = MIB_TCPROW_LH {
+        Anonymous: MIB_TCPROW_LH_0 {
+            State: MIB_TCP_STATE_DELETE_TCB,
+        },
+        dwLocalAddr: u32::from_ne_bytes(local.octets()),
+        dwLocalPort: u32::from(local_port.to_be()),
+        dwRemoteAddr: u32::from_ne_bytes(remote.octets()),
+        dwRemotePort: u32::from(remote_port.to_be()),
+    };
+    // SAFETY: `row` is a fully initialised MIB_TCPROW that lives across the call; SetTcpEntry
+    // only reads it.
+    match unsafe { SetTcpEntry(&row) } {
+        0 => Ok(()),
+        code => Err(code),
+    }
 }

@@ -30,3 +30,24 @@ pub fn command_line_to_argv(line: &str) -> Result<Vec<String>, WinError> {
     ffi::command_line_to_argv(line)
         .map_err(|c| WinError::from_os("CommandLineToArgvW", line, ffi::os_error(c)))
 }
+
+/// Resets one IPv4 TCP connection (`SetTcpEntry` with `MIB_TCP_STATE_DELETE_TCB`; needs
+/// administrator rights). Windows offers no such call for IPv6 connections.
+#[cfg(windows)]
+pub fn close_connection(c: &crate::engine::diagnose::Connection) -> Result<(), WinError> {
+    let call = "SetTcpEntry";
+    let v4 = |addr: &str| {
+        match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => Ok(ip),
+        Ok(std::net::IpAddr::V6(ip)) => ip.to_ipv4_mapped().ok_or_else(|| {
+            WinError::Invalid(format!(
+                "{c}: Windows can reset only IPv4 connections (SetTcpEntry); stop the program instead"
+            ))
+        }),
+        Err(_) => Err(WinError::Invalid(format!("{addr:?} is not an IP address"))),
+    }
+    };
+    let (local, remote) = (v4(&c.local_addr)?, v4(&c.remote_addr)?);
+    ffi::delete_tcp_entry(local, c.local_port, remote, c.remote_port)
+        .map_err(|code| WinError::from_os(call, c.to_string(), ffi::os_error(code)))
+}

@@ -10,6 +10,7 @@
 //! ([`commands`]). The user confirms what the fresh plan will do, in PortSleuth's words; the
 //! re-scan afterwards verifies it; every attempt becomes an [`ActionRecord`].
 
+pub mod close;
 pub mod commands;
 
 use super::{Case, Knowledge};
@@ -100,7 +101,7 @@ impl Requested {
                 t.service.clone().map(Identity::Service)
             }
             ActionKind::Uninstall => t.product.clone().map(Identity::Product),
-            ActionKind::OpenReference => Some(Identity::Reference),
+            ActionKind::OpenReference | ActionKind::CloseConnection => Some(Identity::Reference),
         };
         Requested {
             rule_id: Some(rule_id.to_owned()),
@@ -129,6 +130,7 @@ impl Requested {
             ActionKind::DisableService => "disable a service",
             ActionKind::Uninstall => "uninstall a product",
             ActionKind::OpenReference => "open a reference",
+            ActionKind::CloseConnection => "close a connection",
         };
         let whom = match &self.identity {
             Some(Identity::Process { pid, .. }) => format!(" (PID {pid})"),
@@ -270,6 +272,7 @@ fn kind_words(kind: ActionKind) -> &'static str {
         ActionKind::DisableService => "disable a service",
         ActionKind::Uninstall => "uninstall a product",
         ActionKind::OpenReference => "open a reference",
+        ActionKind::CloseConnection => "close a connection",
     }
 }
 
@@ -375,6 +378,10 @@ fn in_words(action: &PlannedAction, grace: Duration) -> Vec<String> {
         ActionKind::OpenReference => {
             vec![format!("Open {} in the web browser.", or(&t.url, "the page"))]
         }
+        ActionKind::CloseConnection => vec![format!(
+            "Reset the connection {}.",
+            t.connection.as_ref().map_or_else(|| "named in the request".to_owned(), ToString::to_string)
+        )],
     }
 }
 
@@ -417,6 +424,11 @@ fn steps(
         ActionKind::OpenReference => {
             let url = t.url.as_deref().unwrap_or_default();
             run(vec![Command::Run(act::open_url_command(url))])
+        }
+        ActionKind::CloseConnection => {
+            return Err(
+                "a connection is closed from the scan table, not from a cause's plan".into(),
+            )
         }
     })
 }
@@ -469,6 +481,25 @@ pub fn execute(machine: &dyn Machine, prepared: &Prepared, options: &FixOptions)
             record.error = Some(e);
             return record;
         }
+    }
+    if let Some(c) = t
+        .connection
+        .as_ref()
+        .filter(|_| action.kind == ActionKind::CloseConnection)
+    {
+        match close::still_open(machine, c) {
+            Ok(false) => {
+                record.verification =
+                    Some(format!("the re-scan no longer shows the connection {c}"))
+            }
+            Ok(true) => {
+                record.outcome = Outcome::ProblemRemains;
+                record.verification =
+                    Some(format!("the re-scan still shows the connection {c} open"));
+            }
+            Err(e) => record.verification = Some(e),
+        }
+        return record;
     }
     if let (Some(port), true) = (t.port, action.kind != ActionKind::OpenReference) {
         // A service reports STOPPED, and a process exits, a moment before the system lets go
