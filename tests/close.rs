@@ -25,12 +25,12 @@ fn child_listener() {
 /// A PoProxy.exe holding the server end of a connection from this test, as the scan shows it.
 fn held_connection() -> (Listener, TcpStream, Connection) {
     let l = spawn_accepting("PoProxy.exe", "tcp:127.0.0.1:0");
-    let client = TcpStream::connect(("127.0.0.1", l.port)).unwrap();
+    let client = TcpStream::connect(("127.0.0.1", l.port)).expect("connect to the child");
     let c = Connection {
         local_addr: "127.0.0.1".into(),
         local_port: l.port,
         remote_addr: "127.0.0.1".into(),
-        remote_port: client.local_addr().unwrap().port(),
+        remote_port: client.local_addr().expect("own end").port(),
     };
     // The child accepts a moment after the connect: until then the end has no owner.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -43,7 +43,7 @@ fn held_connection() -> (Listener, TcpStream, Connection) {
                 &mut |_| {},
                 &AtomicBool::new(false),
             )
-            .unwrap();
+            .expect("scan");
         if find(&snap, &c).is_some_and(|s| s.pids == [l.child.id()]) {
             break;
         }

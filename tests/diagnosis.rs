@@ -300,3 +300,37 @@ fn a_holder_known_only_by_its_file_name_confirms_less_than_one_its_version_resou
         top.evidence
     );
 }
+
+#[test]
+fn an_hresult_printed_as_a_signed_decimal_is_decoded_and_other_negative_numbers_are_not() {
+    let kb = KnowledgeBase::builtin();
+    let reader = Reader::new(kb);
+    // .NET's HResult and Rust's "os error" print SEC_E_UNTRUSTED_ROOT (0x80090325) this way.
+    for text in [
+        "System.ComponentModel.Win32Exception (0x80004005): HResult=-2146893019",
+        "Error: tls handshake: The certificate chain was issued by an authority that is not trusted. (os error -2146893019)",
+    ] {
+        let s = reader.read(text);
+        let code = s
+            .codes
+            .iter()
+            .find(|c| c.key == "hresult:0x80090325")
+            .unwrap_or_else(|| panic!("not decoded in {text:?}: {:#?}", s.codes));
+        assert_eq!(code.spelled, "-2146893019");
+        assert_eq!(code.name, "SEC_E_UNTRUSTED_ROOT");
+    }
+    // A negative number of ten digits that no table knows, a part of a longer number, and a
+    // date-like run stay numbers.
+    for text in [
+        "offset -2100000000 out of range",
+        "id 12-2146893019",
+        "value x-2146893019",
+    ] {
+        let s = reader.read(text);
+        assert!(
+            !s.codes.iter().any(|c| c.key.starts_with("hresult:")),
+            "{text:?}: {:#?}",
+            s.codes
+        );
+    }
+}

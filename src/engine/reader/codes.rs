@@ -78,6 +78,7 @@ impl Reader {
                 self.add_hresult(c, value, whole.as_str(), whole.start(), whole.end());
             }
         }
+        self.read_negative_hresults(text, c);
         for m in WSA_NAME.find_iter(text) {
             if let Some(&code) = self.winsock_by_name.get(m.as_str()) {
                 self.add_winsock(c, code, m.as_str(), m.start(), m.end());
@@ -123,6 +124,39 @@ impl Reader {
                     },
                     count: 1,
                 });
+            }
+        }
+    }
+
+    /// HRESULTs printed as signed decimals, as .NET (`HResult=-2146893007`), Rust
+    /// (`os error -2146893007`) and COM logs print them: ten digits after a minus, read as the
+    /// 32-bit value. Only values the tables know count, so a negative number that is no HRESULT
+    /// stays a number.
+    fn read_negative_hresults(&self, text: &str, c: &mut Collector) {
+        let bytes = text.as_bytes();
+        for (at, _) in text.match_indices("-21") {
+            let digits = bytes[at + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let glued = at > 0 && bytes[at - 1].is_ascii_alphanumeric();
+            if digits != 10 || glued {
+                continue;
+            }
+            let end = at + 1 + digits;
+            let Ok(n) = text[at..end].parse::<i64>() else {
+                continue;
+            };
+            let Ok(signed) = i32::try_from(n) else {
+                continue;
+            };
+            let value = signed as u32;
+            let low = value & 0xFFFF;
+            let facility = (value >> 16) & 0x1FFF;
+            let known = self.kb.hresults.contains_key(&value)
+                || (facility == 7 && self.kb.win32.contains_key(&low));
+            if known {
+                self.add_hresult(c, value, &text[at..end], at, end);
             }
         }
     }
