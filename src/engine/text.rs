@@ -100,11 +100,37 @@ static NEEDS_WORK: [bool; 256] = {
 };
 
 fn needs_work(s: &str) -> bool {
-    // A table lookup per byte, eight at a time: the whole text passes through here first.
-    s.as_bytes().chunks(8).any(|c| {
-        c.iter()
-            .fold(false, |any, &b| any | NEEDS_WORK[usize::from(b)])
-    })
+    // The whole text passes through here first: eight bytes at a time, and a chunk is looked
+    // at byte by byte only when it may hold one (a line end or a tab makes it look so).
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    let per_byte = |c: &[u8]| c.iter().any(|&b| NEEDS_WORK[usize::from(b)]);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        if may_need_work(u64::from_le_bytes(word)) && per_byte(c) {
+            return true;
+        }
+    }
+    per_byte(chunks.remainder())
+}
+
+/// Eight copies of `b`.
+const fn repeat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// Whether some byte of `x` is below `n` (`n` at most 128; exact).
+fn has_below(x: u64, n: u8) -> bool {
+    x.wrapping_sub(repeat(n)) & !x & repeat(0x80) != 0
+}
+
+/// Whether some byte of `x` may need work: not ASCII, a control byte (line ends and tabs
+/// too, checked again byte by byte), `&` or DEL.
+fn may_need_work(x: u64) -> bool {
+    x & repeat(0x80) != 0
+        || has_below(x, 0x20)
+        || has_below(x ^ repeat(b'&'), 1)
+        || has_below(x ^ repeat(0x7F), 1)
 }
 
 fn replace_char(ch: char) -> Option<&'static str> {
@@ -327,6 +353,30 @@ fn cp1252(b: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_eight_at_a_time_check_agrees_with_the_table_for_every_byte_at_every_place() {
+        // Every byte value at each of the eight places of a chunk, and in the remainder.
+        for b in 0..=255u8 {
+            for at in 0..11 {
+                let mut bytes = vec![b'a'; 11];
+                bytes[at] = b;
+                let expected = NEEDS_WORK[usize::from(b)];
+                let got = match std::str::from_utf8(&bytes) {
+                    Ok(s) => needs_work(s),
+                    // A lone non-ASCII byte is no str; the chunk test is checked on its own.
+                    Err(_) => {
+                        let mut word = [b'a'; 8];
+                        word[at % 8] = b;
+                        may_need_work(u64::from_le_bytes(word))
+                    }
+                };
+                assert_eq!(got, expected, "byte {b:#04x} at {at}");
+            }
+        }
+        // Line ends and tabs alone need nothing, though their chunks are looked at closely.
+        assert!(!needs_work("a line\tand\nanother line\n"));
+    }
 
     #[test]
     fn utf16_big_endian_and_utf32_with_or_without_a_mark_are_read() {

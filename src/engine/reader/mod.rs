@@ -241,9 +241,54 @@ struct TriggerWord {
     alone: bool,
 }
 
+/// Below this size a text's triggers are looked for on one core.
+const PARALLEL_FROM: usize = 2 << 20;
+
 impl Triggers {
-    /// Where triggers start in `text`, in order.
+    /// Where triggers start in `text`, in order. A big text is cut at line ends into one piece
+    /// per core (at most four) and its pieces are scanned at once: no trigger spans a line end,
+    /// so the result is the same as one scan's.
     pub(super) fn starts(&self, text: &str) -> Vec<usize> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        if text.len() < PARALLEL_FROM || cores < 2 {
+            return self.starts_in(text);
+        }
+        let bytes = text.as_bytes();
+        let mut cuts = vec![0];
+        for k in 1..cores {
+            let at = (text.len() * k / cores).max(*cuts.last().unwrap_or(&0));
+            let cut = bytes[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(text.len(), |i| at + i + 1);
+            cuts.push(cut);
+        }
+        cuts.push(text.len());
+        cuts.dedup();
+        // A fork and a join within this call (no background work): scoped threads, each
+        // reading its own piece.
+        std::thread::scope(|scope| {
+            let pieces: Vec<_> = cuts
+                .windows(2)
+                .skip(1)
+                .map(|w| {
+                    let (from, to) = (w[0], w[1]);
+                    scope.spawn(move || (from, self.starts_in(&text[from..to])))
+                })
+                .collect();
+            let mut out = self.starts_in(&text[..cuts[1]]);
+            for piece in pieces {
+                match piece.join() {
+                    Ok((from, found)) => out.extend(found.into_iter().map(|i| from + i)),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        })
+    }
+
+    /// Where triggers start in `text`, in order, on this thread.
+    fn starts_in(&self, text: &str) -> Vec<usize> {
         let hay = text.as_bytes();
         let alnum = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
         let mut out = Vec::new();

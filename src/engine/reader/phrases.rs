@@ -30,7 +30,37 @@ pub(super) struct PrefixIndex {
     /// A one-hash Bloom filter over the first four bytes: a text's word is looked up in the map
     /// only when its bit is set (about one word in fifty for thousands of keys).
     bloom: Box<[u64; 1024]>,
-    by_prefix: HashMap<u32, Vec<u32>, BuildHasherDefault<PrefixHasher>>,
+    by_prefix: HashMap<u32, Vec<Candidate>, BuildHasherDefault<PrefixHasher>>,
+}
+
+/// A key under its first four bytes: which key, and its next four (lower case, with a mask
+/// for a key shorter than eight), compared before the whole key is.
+#[derive(Clone, Copy)]
+struct Candidate {
+    key: u32,
+    next: u32,
+    mask: u32,
+}
+
+impl Candidate {
+    fn new(key: u32, bytes: &[u8]) -> Candidate {
+        let mut next = [0u8; 4];
+        let mut mask = [0u8; 4];
+        for (j, &b) in bytes.iter().skip(4).take(4).enumerate() {
+            next[j] = b;
+            mask[j] = 0xFF;
+        }
+        Candidate {
+            key,
+            next: u32::from_le_bytes(next),
+            mask: u32::from_le_bytes(mask),
+        }
+    }
+
+    /// Whether the four lower-cased bytes after the first four can continue this key.
+    fn may_follow(&self, next4: u32) -> bool {
+        next4 & self.mask == self.next
+    }
 }
 
 impl PrefixIndex {
@@ -42,7 +72,7 @@ impl PrefixIndex {
     pub(super) fn new(keys: &[String]) -> PrefixIndex {
         let mut starts = Box::new([0u64; 1024]);
         let mut bloom = Box::new([0u64; 1024]);
-        let mut by_prefix: HashMap<u32, Vec<u32>, BuildHasherDefault<PrefixHasher>> =
+        let mut by_prefix: HashMap<u32, Vec<Candidate>, BuildHasherDefault<PrefixHasher>> =
             HashMap::default();
         for (i, key) in keys.iter().enumerate() {
             let b = key.as_bytes();
@@ -55,10 +85,13 @@ impl PrefixIndex {
             let prefix = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
             let bit = bloom_bit(prefix);
             bloom[bit / 64] |= 1 << (bit % 64);
-            by_prefix.entry(prefix).or_default().push(index);
+            by_prefix
+                .entry(prefix)
+                .or_default()
+                .push(Candidate::new(index, b));
         }
         for list in by_prefix.values_mut() {
-            list.sort_by_key(|&i| std::cmp::Reverse(keys[i as usize].len()));
+            list.sort_by_key(|c| std::cmp::Reverse(keys[c.key as usize].len()));
         }
         PrefixIndex {
             starts,
@@ -86,18 +119,24 @@ impl PrefixIndex {
             return None;
         }
         let prefix = u32::from_le_bytes([low(head[0]), low(head[1]), low(head[2]), low(head[3])]);
-        self.by_prefix.get(&prefix)?.iter().copied().find(|&k| {
-            let key = keys[k as usize].as_bytes();
-            let end = i + key.len();
-            let same = hay.get(i..end).is_some_and(|h| {
-                if lower {
-                    h == key
-                } else {
-                    h.eq_ignore_ascii_case(key)
-                }
-            });
-            same && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
-        })
+        let next4 = lower4_at(hay, i + 4);
+        self.by_prefix
+            .get(&prefix)?
+            .iter()
+            .filter(|c| c.may_follow(next4))
+            .map(|c| c.key)
+            .find(|&k| {
+                let key = keys[k as usize].as_bytes();
+                let end = i + key.len();
+                let same = hay.get(i..end).is_some_and(|h| {
+                    if lower {
+                        h == key
+                    } else {
+                        h.eq_ignore_ascii_case(key)
+                    }
+                });
+                same && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
+            })
     }
 
     /// The key starting at `i` if any (compared without ASCII case), given the four
@@ -108,13 +147,19 @@ impl PrefixIndex {
             return None;
         }
         let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-        self.by_prefix.get(&prefix)?.iter().copied().find(|&k| {
-            let key = keys[k as usize].as_bytes();
-            let end = i + key.len();
-            hay.get(i + 4..end)
-                .is_some_and(|h| h.eq_ignore_ascii_case(&key[4..]))
-                && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
-        })
+        let next4 = lower4_at(hay, i + 4);
+        self.by_prefix
+            .get(&prefix)?
+            .iter()
+            .filter(|c| c.may_follow(next4))
+            .map(|c| c.key)
+            .find(|&k| {
+                let key = keys[k as usize].as_bytes();
+                let end = i + key.len();
+                hay.get(i + 4..end)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&key[4..]))
+                    && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
+            })
     }
 }
 

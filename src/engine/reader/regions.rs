@@ -62,3 +62,35 @@ pub(super) fn line_start(bytes: &[u8], pos: usize) -> usize {
         .rposition(|&b| b == b'\n')
         .map_or(lo, |i| lo + i + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::kb::KnowledgeBase;
+    use crate::engine::reader::Reader;
+
+    #[test]
+    fn a_big_text_scanned_in_pieces_finds_the_same_triggers_as_one_scan() {
+        let reader = Reader::new(KnowledgeBase::builtin());
+        let triggers = super::super::trigger_matcher(&reader.kb, &reader.phrases.keys);
+        // 3 MB of ordinary lines with triggers scattered through it, some of them on the
+        // lines where the pieces are cut (every line is a candidate cut).
+        let ordinary = "2026-11-26 10:00:01 INFO worker picked job 918273 from queue default\n";
+        let errors = [
+            "bind() to 0.0.0.0:80 failed (98: Address already in use)\n",
+            "Your Password was rejected. Port: 110, Error Number: 0x800CCC92\n",
+            "connect ECONNREFUSED 127.0.0.1:5432\n",
+        ];
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 << 20 {
+            text.push_str(if i % 101 == 0 { errors[i % 3] } else { ordinary });
+            i += 1;
+        }
+        let whole = triggers.starts_in(&text);
+        assert!(whole.len() > 100, "{} triggers", whole.len());
+        assert_eq!(triggers.starts(&text), whole);
+        // The same with a text that is one line: it is scanned whole, in one piece.
+        let one_line = text.replace('\n', " ");
+        assert_eq!(triggers.starts(&one_line), triggers.starts_in(&one_line));
+    }
+}
