@@ -259,22 +259,8 @@ pub fn decode_input(bytes: &[u8]) -> Decoded {
             note: Some("read as UTF-16 text".into()),
         };
     }
-    let sample = &bytes[..bytes.len().min(64 * 1024)];
-    let suspicious = sample
-        .iter()
-        .filter(|&&b| b == 0 || (b < 32 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)))
-        .count();
-    if !sample.is_empty()
-        && (sample.contains(&0) && suspicious * 100 > sample.len()
-            || suspicious * 10 > sample.len())
-    {
-        return Decoded::Binary {
-            reason: format!(
-                "this looks like a binary file, not error text ({} of the first {} bytes are control bytes); paste or save the error message as text",
-                suspicious,
-                sample.len()
-            ),
-        };
+    if let Some(reason) = binary_reason(bytes) {
+        return Decoded::Binary { reason };
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Decoded::Text {
@@ -294,6 +280,51 @@ pub fn decode_input(bytes: &[u8]) -> Decoded {
             }
         }
     }
+}
+
+/// Like [`decode_input`], keeping the bytes as the text when they are plain UTF-8 (no copy of
+/// a big file).
+pub fn decode_owned(bytes: Vec<u8>) -> Decoded {
+    let marked = [
+        &[0xEF, 0xBB, 0xBF][..],
+        &[0xFF, 0xFE],
+        &[0xFE, 0xFF],
+        &[0, 0, 0xFE, 0xFF],
+    ]
+    .iter()
+    .any(|m| bytes.starts_with(m));
+    let plain = !marked
+        && looks_like_utf32(&bytes).is_none()
+        && !looks_like_utf16(&bytes, true)
+        && !looks_like_utf16(&bytes, false)
+        && binary_reason(&bytes).is_none();
+    if !plain {
+        return decode_input(&bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded::Text { text, note: None },
+        Err(e) => decode_input(e.as_bytes()),
+    }
+}
+
+/// Why `bytes` look like a binary file rather than text, if they do: judged on the first
+/// 64 KiB.
+fn binary_reason(bytes: &[u8]) -> Option<String> {
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let suspicious = sample
+        .iter()
+        .filter(|&&b| b == 0 || (b < 32 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)))
+        .count();
+    (!sample.is_empty()
+        && (sample.contains(&0) && suspicious * 100 > sample.len()
+            || suspicious * 10 > sample.len()))
+    .then(|| {
+        format!(
+            "this looks like a binary file, not error text ({} of the first {} bytes are control bytes); paste or save the error message as text",
+            suspicious,
+            sample.len()
+        )
+    })
 }
 
 /// Text in UTF-16 without a byte-order mark: mostly ASCII, so every other byte is zero (the
@@ -353,6 +384,29 @@ fn cp1252(b: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_bytes_decode_as_borrowed_ones_do_and_plain_utf8_is_not_copied() {
+        let plain = "Port 110 \u{201C}rejected\u{201D}\n".repeat(1000).into_bytes();
+        let at = plain.as_ptr();
+        match decode_owned(plain) {
+            Decoded::Text { text, note: None } => assert_eq!(text.as_ptr(), at),
+            other => panic!("expected text, got {other:?}"),
+        }
+        let utf16: Vec<u8> = "Error 10048 on port 80"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let cp1252 = b"Port 110 \x93rejected\x94".to_vec();
+        let binary: Vec<u8> = (0..2048u32).map(|i| (i * 7 % 256) as u8).collect();
+        let bom = [&[0xEF, 0xBB, 0xBF][..], b"Port 110"].concat();
+        for bytes in [utf16, cp1252, binary, bom] {
+            assert_eq!(
+                format!("{:?}", decode_owned(bytes.clone())),
+                format!("{:?}", decode_input(&bytes))
+            );
+        }
+    }
 
     #[test]
     fn the_eight_at_a_time_check_agrees_with_the_table_for_every_byte_at_every_place() {

@@ -13,8 +13,15 @@ use std::path::{Path, PathBuf};
 pub const MAX_INPUT: u64 = 64 << 20;
 
 /// Reads at most [`MAX_INPUT`] bytes; the flag says whether more was left unread.
-pub fn read_limited(mut reader: impl Read) -> std::io::Result<(Vec<u8>, bool)> {
-    let mut bytes = Vec::new();
+pub fn read_limited(reader: impl Read) -> std::io::Result<(Vec<u8>, bool)> {
+    read_limited_sized(reader, 0)
+}
+
+/// [`read_limited`] into a buffer made `size` bytes big at once (a file's length), so a big
+/// file is not copied again at each doubling.
+fn read_limited_sized(mut reader: impl Read, size: u64) -> std::io::Result<(Vec<u8>, bool)> {
+    let capacity = usize::try_from(size.min(MAX_INPUT)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
     reader.by_ref().take(MAX_INPUT).read_to_end(&mut bytes)?;
     let mut probe = [0u8; 1];
     let more = reader.read(&mut probe)? > 0;
@@ -29,7 +36,7 @@ pub fn read_file_limited(path: &Path) -> Result<(Vec<u8>, bool), SessionError> {
     if meta.is_dir() {
         return Err(input("is a folder, not a file".into()));
     }
-    read_limited(file).map_err(|e| input(format!("cannot read it ({e})")))
+    read_limited_sized(file, meta.len()).map_err(|e| input(format!("cannot read it ({e})")))
 }
 
 /// Where output goes: a file, or standard output when the user wrote `-`.

@@ -32,15 +32,20 @@ pub fn read_text(from: TextFrom<'_>) -> Result<InputText, SessionError> {
         TextFrom::Stdin => read_limited(std::io::stdin().lock())
             .map_err(|e| SessionError::Input(format!("cannot read standard input: {e}")))?,
     };
-    text_from_bytes(&bytes, more)
+    text_from_owned(bytes, more)
 }
 
 /// Decodes bytes the user handed over (a dropped file, a paste) as error text.
 pub fn text_from_bytes(bytes: &[u8], more: bool) -> Result<InputText, SessionError> {
+    text_from_owned(bytes.to_vec(), more)
+}
+
+/// [`text_from_bytes`] for bytes it may keep: plain UTF-8 becomes the text without a copy.
+fn text_from_owned(bytes: Vec<u8>, more: bool) -> Result<InputText, SessionError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(SessionError::Input("the error text is empty: paste the error message, the Event Viewer entry or the log lines".into()));
     }
-    match decode_input(bytes) {
+    match crate::engine::text::decode_owned(bytes) {
         Decoded::Binary { reason } => Err(SessionError::Input(reason)),
         Decoded::Text { text, note } => {
             let cut = more.then(|| {

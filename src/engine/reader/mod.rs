@@ -321,12 +321,19 @@ impl Triggers {
 }
 
 fn trigger_matcher(kb: &KnowledgeBase, phrase_keys: &[String]) -> Triggers {
+    // One automaton for the built-in words, run over each key once (thousands of keys).
+    let builtin = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(TRIGGERS)
+        .ok();
     let has_trigger = |key: &str| {
-        TRIGGERS.iter().any(|t| {
-            key.match_indices(t).any(|(i, _)| {
-                !t.starts_with(|c: char| c.is_ascii_alphanumeric())
-                    || !key[..i].ends_with(|c: char| c.is_ascii_alphanumeric())
-            })
+        let Some(ac) = &builtin else {
+            return false;
+        };
+        ac.find_overlapping_iter(key).any(|m| {
+            let t = TRIGGERS[m.pattern().as_usize()];
+            !t.starts_with(|c: char| c.is_ascii_alphanumeric())
+                || !key[..m.start()].ends_with(|c: char| c.is_ascii_alphanumeric())
         })
     };
     let mut keys: Vec<String> = phrase_keys

@@ -83,7 +83,11 @@ mod tests {
         let mut text = String::new();
         let mut i = 0;
         while text.len() < 3 << 20 {
-            text.push_str(if i % 101 == 0 { errors[i % 3] } else { ordinary });
+            text.push_str(if i % 101 == 0 {
+                errors[i % 3]
+            } else {
+                ordinary
+            });
             i += 1;
         }
         let whole = triggers.starts_in(&text);
