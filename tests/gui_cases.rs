@@ -804,7 +804,11 @@ fn the_row_menu_copies_shows_properties_and_closes_one_connection_after_the_conf
         machine.closed.lock().unwrap().is_empty(),
         "nothing runs before Run it"
     );
-    h.get_by_label("Run it").click();
+    // The exact call is one click away, and Enter still runs it with the focus moved there.
+    h.get_by_label("Exact calls").click();
+    h.run_steps(2);
+    h.get_by_label("ss -K -t -n src 192.0.2.10 sport = 110 dst 192.0.2.99 dport = 51000");
+    h.key_press(egui::Key::Enter);
     wait_idle(&mut h);
     assert_eq!(
         *machine.closed.lock().unwrap(),

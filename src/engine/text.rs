@@ -387,7 +387,9 @@ mod tests {
 
     #[test]
     fn owned_bytes_decode_as_borrowed_ones_do_and_plain_utf8_is_not_copied() {
-        let plain = "Port 110 \u{201C}rejected\u{201D}\n".repeat(1000).into_bytes();
+        let plain = "Port 110 \u{201C}rejected\u{201D}\n"
+            .repeat(1000)
+            .into_bytes();
         let at = plain.as_ptr();
         match decode_owned(plain) {
             Decoded::Text { text, note: None } => assert_eq!(text.as_ptr(), at),

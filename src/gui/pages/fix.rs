@@ -312,10 +312,16 @@ pub fn confirm_dialog(ctx: &egui::Context, w: &Wizard) -> Vec<Command> {
                 run.request_focus();
                 ui.data_mut(|d| d.insert_temp(confirm_focused(), true));
             }
-            if run.clicked() {
+            let cancel = ui.button("Cancel");
+            // Enter runs it wherever the focus is in the dialog (after opening *Exact calls*
+            // too), except on Cancel, where it cancels.
+            let enter = ui.input(|i| i.key_pressed(egui::Key::Enter))
+                && !run.has_focus()
+                && !cancel.has_focus();
+            if run.clicked() || enter {
                 commands.push(Command::ConfirmRun);
             }
-            if ui.button("Cancel").clicked() {
+            if cancel.clicked() {
                 commands.push(Command::CancelRun);
             }
             ui.label(RichText::new("Enter runs it, Esc cancels").small().weak());
