@@ -62,7 +62,12 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         }
     }
     let busy = w.fix.busy() || w.fix.confirmation().is_some() || w.scan_running();
-    let first_open = action_buttons(ui, report, f, busy, &mut commands);
+    // The report is the next thing once something was done; before that, the fix is.
+    let something_done = report
+        .actions_taken
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Done | Outcome::ProblemRemains));
+    let first_open = action_buttons(ui, report, f, busy, !something_done, &mut commands);
     for why in &f.withheld {
         ui.label(RichText::new(format!("Not offered: {why}")).color(style::warn(ui)));
     }
@@ -95,11 +100,6 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
         });
     }
     ui.add_space(8.0);
-    // The report is the next thing once something was done; before that, the fix is.
-    let something_done = report
-        .actions_taken
-        .iter()
-        .any(|r| matches!(r.outcome, Outcome::Done | Outcome::ProblemRemains));
     let to_report = if something_done || first_open.is_none() {
         primary(ui, "Go to Report", true)
     } else {
@@ -112,12 +112,14 @@ pub fn show(ui: &mut egui::Ui, w: &Wizard) -> Vec<Command> {
 }
 
 /// The cause's actions: a button and a Preview each, or, once done and verified, the result in
-/// the button's place. Returns the first action not done yet (the page's primary one).
+/// the button's place. Returns the first action not done yet; with `lead` (nothing done yet)
+/// it is the page's primary button, otherwise the report is.
 fn action_buttons(
     ui: &mut egui::Ui,
     case: &crate::session::Case,
     f: &crate::engine::diagnose::Finding,
     busy: bool,
+    lead: bool,
     commands: &mut Vec<Command>,
 ) -> Option<usize> {
     // The first action not yet done is the step's one obvious next thing.
@@ -138,7 +140,7 @@ fn action_buttons(
             continue;
         }
         ui.horizontal_wrapped(|ui| {
-            let button = if Some(i) == first_open {
+            let button = if lead && Some(i) == first_open {
                 egui::Button::new(RichText::new(&a.label).strong().color(egui::Color32::WHITE))
                     .fill(style::BRAND)
             } else {
