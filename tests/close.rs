@@ -22,6 +22,17 @@ fn child_listener() {
     common::child_listener_main();
 }
 
+/// The live machine's sockets on `port`, now.
+fn scan_port(port: u16) -> portsleuth::engine::snapshot::Snapshot {
+    LiveMachine
+        .scan(
+            &ScanOptions { ports: vec![port] },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("scan")
+}
+
 /// A PoProxy.exe holding the server end of a connection from this test, as the scan shows it.
 fn held_connection() -> (Listener, TcpStream, Connection) {
     let l = spawn_accepting("PoProxy.exe", "tcp:127.0.0.1:0");
@@ -35,15 +46,7 @@ fn held_connection() -> (Listener, TcpStream, Connection) {
     // The child accepts a moment after the connect: until then the end has no owner.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let snap = LiveMachine
-            .scan(
-                &ScanOptions {
-                    ports: vec![l.port],
-                },
-                &mut |_| {},
-                &AtomicBool::new(false),
-            )
-            .expect("scan");
+        let snap = scan_port(l.port);
         if find(&snap, &c).is_some_and(|s| s.pids == [l.child.id()]) {
             break;
         }
@@ -201,14 +204,5 @@ fn a_close_aimed_at_another_owner_or_a_missing_connection_is_refused_and_touches
     let why = ask(&close_action(&odd, &owner(l.child.id()))).unwrap_err();
     assert!(why.contains("is no longer open"), "{why}");
     // The real connection is still open.
-    let snap = LiveMachine
-        .scan(
-            &ScanOptions {
-                ports: vec![c.local_port],
-            },
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
-    assert!(find(&snap, &c).is_some());
+    assert!(find(&scan_port(c.local_port), &c).is_some());
 }

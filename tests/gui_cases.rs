@@ -910,26 +910,15 @@ fn tab_follows_the_reading_order_on_the_describe_and_scan_pages() {
         egui::vec2(1280.0, 860.0),
     );
     paste(&mut h, &seed_dialog(110));
-    let order = tab_order(&mut h, 40);
-    let labels: Vec<&str> = order.iter().map(|(l, _)| l.as_str()).collect();
-    assert_eq!(
-        out_of_reading_order(&order),
-        Vec::<String>::new(),
-        "{labels:?}"
-    );
     // The page's own order: its buttons, the text, and the action bar under it last.
-    let at = |l: &str| {
-        labels
-            .iter()
-            .position(|x| *x == l)
-            .unwrap_or_else(|| panic!("{l} not reached: {labels:?}"))
-    };
+    let labels = tab_labels_in_reading_order(&mut h, 40);
+    let at = |l: &str| place_of(&labels, l);
     assert!(at("1  Describe") < at("Paste"));
     assert!(at("Paste") < at("Error text"));
     assert!(at("Error text") < at("Scan this machine"));
     assert_eq!(
-        labels.last(),
-        Some(&"Diagnose without scanning"),
+        labels.last().map(String::as_str),
+        Some("Diagnose without scanning"),
         "{labels:?}"
     );
 
@@ -937,19 +926,28 @@ fn tab_follows_the_reading_order_on_the_describe_and_scan_pages() {
     wait_idle(&mut h);
     h.state_mut().wizard.apply(Command::GoTo(Step::Scan));
     h.run_steps(3);
-    let order = tab_order(&mut h, 60);
-    let labels: Vec<&str> = order.iter().map(|(l, _)| l.as_str()).collect();
+    let labels = tab_labels_in_reading_order(&mut h, 60);
+    let at = |l: &str| place_of(&labels, l);
+    assert!(at("5  Report") < at("Filter"));
+    assert!(at("Filter") < at("Proto") && at("Proto") < at("User"));
+}
+
+/// The labels Tab reaches, checked first to come in reading order.
+fn tab_labels_in_reading_order(h: &mut Harness<'_, PortSleuthApp>, max: usize) -> Vec<String> {
+    let order = tab_order(h, max);
+    let labels: Vec<String> = order.iter().map(|(l, _)| l.clone()).collect();
     assert_eq!(
         out_of_reading_order(&order),
         Vec::<String>::new(),
         "{labels:?}"
     );
-    let at = |l: &str| {
-        labels
-            .iter()
-            .position(|x| *x == l)
-            .unwrap_or_else(|| panic!("{l} not reached: {labels:?}"))
-    };
-    assert!(at("5  Report") < at("Filter"));
-    assert!(at("Filter") < at("Proto") && at("Proto") < at("User"));
+    labels
+}
+
+/// Where `label` comes in the Tab order.
+fn place_of(labels: &[String], label: &str) -> usize {
+    labels
+        .iter()
+        .position(|x| x == label)
+        .unwrap_or_else(|| panic!("{label} not reached: {labels:?}"))
 }

@@ -119,24 +119,35 @@ impl PrefixIndex {
             return None;
         }
         let prefix = u32::from_le_bytes([low(head[0]), low(head[1]), low(head[2]), low(head[3])]);
+        self.candidates(hay, i, prefix)?.find(|&k| {
+            let key = keys[k as usize].as_bytes();
+            let end = i + key.len();
+            let same = hay.get(i..end).is_some_and(|h| {
+                if lower {
+                    h == key
+                } else {
+                    h.eq_ignore_ascii_case(key)
+                }
+            });
+            same && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
+        })
+    }
+
+    /// The keys that may start at `i` of `hay`, whose first four bytes (lower case) are
+    /// `prefix`: those its next four bytes can continue, longest first.
+    fn candidates<'a>(
+        &'a self,
+        hay: &[u8],
+        i: usize,
+        prefix: u32,
+    ) -> Option<impl Iterator<Item = u32> + 'a> {
         let next4 = lower4_at(hay, i + 4);
-        self.by_prefix
-            .get(&prefix)?
-            .iter()
-            .filter(|c| c.may_follow(next4))
-            .map(|c| c.key)
-            .find(|&k| {
-                let key = keys[k as usize].as_bytes();
-                let end = i + key.len();
-                let same = hay.get(i..end).is_some_and(|h| {
-                    if lower {
-                        h == key
-                    } else {
-                        h.eq_ignore_ascii_case(key)
-                    }
-                });
-                same && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
-            })
+        let list = self.by_prefix.get(&prefix)?;
+        Some(
+            list.iter()
+                .filter(move |c| c.may_follow(next4))
+                .map(|c| c.key),
+        )
     }
 
     /// The key starting at `i` if any (compared without ASCII case), given the four
@@ -147,19 +158,13 @@ impl PrefixIndex {
             return None;
         }
         let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
-        let next4 = lower4_at(hay, i + 4);
-        self.by_prefix
-            .get(&prefix)?
-            .iter()
-            .filter(|c| c.may_follow(next4))
-            .map(|c| c.key)
-            .find(|&k| {
-                let key = keys[k as usize].as_bytes();
-                let end = i + key.len();
-                hay.get(i + 4..end)
-                    .is_some_and(|h| h.eq_ignore_ascii_case(&key[4..]))
-                    && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
-            })
+        self.candidates(hay, i, prefix)?.find(|&k| {
+            let key = keys[k as usize].as_bytes();
+            let end = i + key.len();
+            hay.get(i + 4..end)
+                .is_some_and(|h| h.eq_ignore_ascii_case(&key[4..]))
+                && !(key[key.len() - 1].is_ascii_alphanumeric() && word(hay.get(end)))
+        })
     }
 }
 
