@@ -38,18 +38,24 @@ fn app_sized(
     )
 }
 
+/// The wizard with the seed error pasted, its settings in `dir`.
+fn pasted(
+    dir: &Path,
+    machine: Arc<FakeMachine>,
+    size: egui::Vec2,
+) -> Harness<'static, PortSleuthApp> {
+    let mut h = app_sized(&dir.join("settings.json"), machine, size);
+    paste(&mut h, &seed_dialog(110));
+    h
+}
+
 fn proxy_machine() -> Arc<FakeMachine> {
     Arc::new(FakeMachine::with_listener("PoProxy.exe", 4242, 110))
 }
 
 /// The seed error on a machine where PoProxy.exe holds 110, scanned, on the Fix step.
 fn at_fix(dir: &Path, machine: Arc<FakeMachine>) -> Harness<'static, PortSleuthApp> {
-    let mut h = app_sized(
-        &dir.join("settings.json"),
-        machine,
-        egui::vec2(1280.0, 860.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let mut h = pasted(dir, machine, egui::vec2(1280.0, 860.0));
     h.get_by_label("Scan this machine").click();
     wait_idle(&mut h);
     h.state_mut().wizard.apply(Command::GoTo(Step::Fix));
@@ -283,12 +289,7 @@ fn overlaps(a: egui::Rect, b: egui::Rect) -> bool {
 #[test]
 fn at_800_by_600_the_text_box_and_what_was_read_do_not_overlap() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app_sized(
-        &dir.path().join("settings.json"),
-        proxy_machine(),
-        egui::vec2(800.0, 600.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let h = pasted(dir.path(), proxy_machine(), egui::vec2(800.0, 600.0));
     let text = h
         .get_by_role(egui::accesskit::Role::MultilineTextInput)
         .rect();
@@ -336,12 +337,7 @@ fn at_800_by_600_the_text_box_and_what_was_read_do_not_overlap() {
 #[test]
 fn at_800_by_600_every_column_of_the_scan_table_can_be_scrolled_to() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app_sized(
-        &dir.path().join("settings.json"),
-        proxy_machine(),
-        egui::vec2(800.0, 600.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let mut h = pasted(dir.path(), proxy_machine(), egui::vec2(800.0, 600.0));
     h.get_by_label("Scan this machine").click();
     wait_idle(&mut h);
     let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(800.0, 600.0));
@@ -405,12 +401,7 @@ fn copied(h: &Harness<'_, PortSleuthApp>) -> Option<String> {
 #[test]
 fn ctrl_c_copies_the_selected_row_and_its_properties_show_path_and_local_start_time() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app_sized(
-        &dir.path().join("settings.json"),
-        proxy_machine(),
-        egui::vec2(1280.0, 860.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let mut h = pasted(dir.path(), proxy_machine(), egui::vec2(1280.0, 860.0));
     h.get_by_label("Scan this machine").click();
     wait_idle(&mut h);
 
@@ -613,12 +604,7 @@ fn auto_refresh_marks_new_sockets_and_keeps_closed_ones_until_the_next_refresh()
     use portsleuth::gui::table::Mark;
     let dir = tempfile::tempdir().unwrap();
     let machine = proxy_machine();
-    let mut h = app_sized(
-        &dir.path().join("settings.json"),
-        machine.clone(),
-        egui::vec2(1280.0, 860.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let mut h = pasted(dir.path(), machine.clone(), egui::vec2(1280.0, 860.0));
     h.get_by_label("Scan this machine").click();
     wait_idle(&mut h);
     // Off by default.
@@ -680,12 +666,7 @@ fn auto_refresh_marks_new_sockets_and_keeps_closed_ones_until_the_next_refresh()
 #[test]
 fn copying_the_html_report_gives_html_with_a_text_version_or_says_it_could_not() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app_sized(
-        &dir.path().join("settings.json"),
-        proxy_machine(),
-        egui::vec2(1280.0, 860.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let mut h = pasted(dir.path(), proxy_machine(), egui::vec2(1280.0, 860.0));
     h.get_by_label("Diagnose without scanning").click();
     h.run_steps(4);
     h.state_mut().wizard.apply(Command::GoTo(Step::Report));
@@ -740,12 +721,7 @@ fn the_row_menu_copies_shows_properties_and_closes_one_connection_after_the_conf
             ("192.0.2.99", 51000),
         ),
     );
-    let mut h = app_sized(
-        &dir.path().join("settings.json"),
-        machine.clone(),
-        egui::vec2(1280.0, 860.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let mut h = pasted(dir.path(), machine.clone(), egui::vec2(1280.0, 860.0));
     h.get_by_label("Scan this machine").click();
     wait_idle(&mut h);
 
@@ -904,12 +880,7 @@ fn out_of_reading_order(order: &[(String, egui::Rect)]) -> Vec<String> {
 #[test]
 fn tab_follows_the_reading_order_on_the_describe_and_scan_pages() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = app_sized(
-        &dir.path().join("settings.json"),
-        proxy_machine(),
-        egui::vec2(1280.0, 860.0),
-    );
-    paste(&mut h, &seed_dialog(110));
+    let mut h = pasted(dir.path(), proxy_machine(), egui::vec2(1280.0, 860.0));
     // The page's own order: its buttons, the text, and the action bar under it last.
     let labels = tab_labels_in_reading_order(&mut h, 40);
     let at = |l: &str| place_of(&labels, l);

@@ -95,21 +95,30 @@ pub struct Connection {
     pub remote_port: u16,
 }
 
+impl Connection {
+    /// `addr:port`, an IPv6 address in brackets.
+    fn end(addr: &str, port: u16) -> String {
+        if addr.contains(':') {
+            format!("[{addr}]:{port}")
+        } else {
+            format!("{addr}:{port}")
+        }
+    }
+
+    /// This machine's end, `addr:port`.
+    pub fn local_end(&self) -> String {
+        Self::end(&self.local_addr, self.local_port)
+    }
+
+    /// The far end, `addr:port`.
+    pub fn remote_end(&self) -> String {
+        Self::end(&self.remote_addr, self.remote_port)
+    }
+}
+
 impl std::fmt::Display for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let end = |addr: &str, port: u16| {
-            if addr.contains(':') {
-                format!("[{addr}]:{port}")
-            } else {
-                format!("{addr}:{port}")
-            }
-        };
-        write!(
-            f,
-            "{} to {}",
-            end(&self.local_addr, self.local_port),
-            end(&self.remote_addr, self.remote_port)
-        )
+        write!(f, "{} to {}", self.local_end(), self.remote_end())
     }
 }
 

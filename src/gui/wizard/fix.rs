@@ -117,10 +117,20 @@ impl FixStep {
         } else {
             "Looking for the connection again\u{2026}".to_owned()
         };
-        let job = Job::spawn("fix", wake, move |_| {
+        self.start_job(words, wake, move || {
             attempt_close(machine.as_ref(), &action, what)
         })
-        .map_err(|e| Notice::problem(format!("cannot start a worker thread: {e}")))?;
+    }
+
+    /// Runs `work` on the fix's worker, saying `words` meanwhile.
+    fn start_job(
+        &mut self,
+        words: String,
+        wake: &Wake,
+        work: impl FnOnce() -> Attempted + Send + 'static,
+    ) -> Result<(), Notice> {
+        let job = Job::spawn("fix", wake, move |_| work())
+            .map_err(|e| Notice::problem(format!("cannot start a worker thread: {e}")))?;
         self.busy = Some((words, job));
         Ok(())
     }
@@ -136,12 +146,9 @@ impl FixStep {
     ) -> Result<(), Notice> {
         let knowledge = Arc::clone(&engine.knowledge);
         let machine = Arc::clone(&engine.machine);
-        let job = Job::spawn("fix", wake, move |_| {
+        self.start_job(words, wake, move || {
             attempt(&knowledge, machine.as_ref(), &text, &requested, what, GRACE)
         })
-        .map_err(|e| Notice::problem(format!("cannot start a worker thread: {e}")))?;
-        self.busy = Some((words, job));
-        Ok(())
     }
 
     /// A record to keep, once the worker finished with one.

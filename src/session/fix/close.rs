@@ -155,10 +155,9 @@ fn prepare_close(
     Ok(Prepared {
         words: vec![
             format!(
-                "Reset the connection from {} (local) to {}:{} that {} (PID {pid}) holds.",
-                end(&fresh.local_addr, fresh.local_port),
-                fresh.remote_addr,
-                fresh.remote_port,
+                "Reset the connection from {} (local) to {} that {} (PID {pid}) holds.",
+                fresh.local_end(),
+                fresh.remote_end(),
                 now.exe_name
             ),
             "The program sees the connection dropped, as if the network had failed; it may connect again.".into(),
@@ -168,14 +167,6 @@ fn prepare_close(
         action,
         rule_id: String::new(),
     })
-}
-
-fn end(addr: &str, port: u16) -> String {
-    if addr.contains(':') {
-        format!("[{addr}]:{port}")
-    } else {
-        format!("{addr}:{port}")
-    }
 }
 
 /// Whether `c` is still open, looked at again for up to two seconds (a reset takes a moment to
