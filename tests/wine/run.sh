@@ -73,6 +73,8 @@ cleanup() {
 trap cleanup EXIT
 
 wine_() { "$WINE" "$@"; }
+# shellcheck source=tests/wine/prefix.sh
+source "$ROOT/tests/wine/prefix.sh"
 json() { python3 -c "$@"; }
 
 # --- builds --------------------------------------------------------------------------------
@@ -104,11 +106,8 @@ printf '%s\n' '#include <stdlib.h>' \
 cp assets/examples/seed-q298944-outlook-express.txt "$WORK/seed.txt"
 
 echo "== Wine prefix $WINEPREFIX ($("$WINE" --version))"
-# One wineserver for the whole run, started first: each program then starts in a fraction of a
-# second instead of several.
-mkdir -p "$WINEPREFIX"
-"$WINESERVER" -p
-wine_ wineboot -i >"$WORK/wineboot.log" 2>&1 || { cat "$WORK/wineboot.log"; echo "FAIL: wineboot -i"; exit 1; }
+# One wineserver for the whole run, started first (tests/wine/prefix.sh).
+make_prefix "$WORK/wineboot.log" || { echo "FAIL: wineboot -i (three attempts)"; exit 1; }
 # Rust programs need ProcessPrng, which Wine 8 lacks (processprng_stub.c): the stand-in goes
 # into this throwaway prefix's System32, so every .exe finds it, also the copies tests make
 # of themselves in temp folders. Never part of the release.

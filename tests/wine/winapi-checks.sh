@@ -64,6 +64,8 @@ cleanup() {
 trap cleanup EXIT
 
 wine_() { "$WINE" "$@"; }
+# shellcheck source=tests/wine/prefix.sh
+source "$ROOT/tests/wine/prefix.sh"
 wt() { "$WINE" "$BIN/wintest.exe" "$@"; }
 # py ARGS... <<'PY' … PY: a check in Python over JSON; prints its own explanation.
 py() { python3 - "$@"; }
@@ -129,9 +131,7 @@ for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] && break; sleep 0
 export DISPLAY=:$DISPLAY_NUM
 
 echo "== Wine prefix $WINEPREFIX ($("$WINE" --version))"
-mkdir -p "$WINEPREFIX"
-"$WINESERVER" -p
-wine_ wineboot -i >"$WORK/wineboot.log" 2>&1 || { cat "$WORK/wineboot.log"; echo "FAIL: wineboot -i"; exit 1; }
+make_prefix "$WORK/wineboot.log" || { echo "FAIL: wineboot -i (three attempts)"; exit 1; }
 # Right after `wineboot -i` Wine 8 sometimes starts a second services.exe in the same prefix;
 # each keeps its own list, so a service created through one is missing from the other's. A
 # restarted server starts exactly one.
