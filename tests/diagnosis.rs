@@ -334,3 +334,46 @@ fn an_hresult_printed_as_a_signed_decimal_is_decoded_and_other_negative_numbers_
         );
     }
 }
+
+#[test]
+fn an_errno_in_brackets_after_a_socket_call_or_a_mysql_client_error_is_read_as_the_network_error_it_names(
+) {
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let key_of = |text: &str| -> Vec<String> {
+        reader
+            .read(text)
+            .codes
+            .iter()
+            .map(|c| c.key.clone())
+            .collect()
+    };
+    // A C example's `bind() failed. (98)`: Linux's EADDRINUSE.
+    assert!(
+        key_of("bind() failed. (98)\nBinding socket to local address...")
+            .contains(&"errno:EADDRINUSE".to_owned())
+    );
+    // MySQL's client error ends with the errno. 61 names ENODATA on Linux and ECONNREFUSED on
+    // macOS: with no message beside it, the network's error is the reading.
+    let refused = key_of("Can't connect to MySQL server on '10.0.0.5' (61)");
+    assert!(
+        refused.contains(&"errno:ECONNREFUSED".to_owned()),
+        "{refused:?}"
+    );
+    assert!(
+        !refused.contains(&"errno:ENODATA".to_owned()),
+        "{refused:?}"
+    );
+    let timed_out = key_of("ERROR 2003 (HY000): Can't connect to MySQL server on 'db' (110)");
+    assert!(
+        timed_out.contains(&"errno:ETIMEDOUT".to_owned()),
+        "{timed_out:?}"
+    );
+    // A bracketed number with no socket call or client error before it stays a number.
+    for text in ["step (98) of 120 finished", "bind() took (98) ms"] {
+        let keys = key_of(text);
+        assert!(
+            !keys.iter().any(|k| k.starts_with("errno:")),
+            "{text:?}: {keys:?}"
+        );
+    }
+}

@@ -30,7 +30,7 @@ impl Reader {
             .map(|m| capped(m.as_str(), 80).trim());
             let (style, number) = match [
                 "os", "winerror", "pyerrno", "oserror", "sockex", "errno", "apache", "nginx",
-                "mysql", "uv", "socket", "generic", "paren", "rustos",
+                "mysql", "uv", "socket", "generic", "paren", "rustos", "callerr", "mysqlc",
             ]
             .iter()
             .find_map(|n| caps.name(n).map(|m| (*n, m)))
@@ -423,6 +423,16 @@ impl Reader {
             if candidates.iter().any(|&(i, _)| agrees(i)) {
                 candidates.retain(|&(i, _)| agrees(i));
             }
+        }
+        // A number printed with no message is read as an error of the network's when one of
+        // the platforms has one by that number: 61 is ECONNREFUSED on macOS and ENODATA on Linux.
+        if message.is_none_or(str::is_empty)
+            && candidates
+                .iter()
+                .any(|&(i, _)| self.kb.errno[i].condition.is_some_and(|c| c.is_specific()))
+        {
+            candidates
+                .retain(|&(i, _)| self.kb.errno[i].condition.is_some_and(|c| c.is_specific()));
         }
         // Prefer the libuv reading for negative numbers, then Linux, then macOS.
         if let Some(&(i, platform)) = candidates.first() {

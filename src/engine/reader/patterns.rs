@@ -70,6 +70,11 @@ pub(super) static ERR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:\b(?:error|code|err)[\s:=#(]{1,3}(?P<generic>1[01]\d{3})\b)",
         r"|\((?P<paren>1[01]\d{3})\)",
         r#"|\bOs \{ code: (?P<rustos>\d{1,5}), kind: \w+, message: "(?P<rustmsg>[^"\n]+)""#,
+        // A socket call's name with the number C's perror-less examples print: `bind() failed. (98)`.
+        r"|(?i:\b(?:bind|listen|connect|accept|socket|setsockopt)\(\)(?: call)? failed[.:]?\s*\((?P<callerr>\d{1,5})\))",
+        // MySQL's and MariaDB's client error 2002/2003 end with the errno in brackets:
+        // `Can't connect to MySQL server on '10.0.0.5' (111)`.
+        r"|(?i:Can't connect to (?:MySQL|MariaDB|local MySQL) server [^\n]*?\((?P<mysqlc>\d{1,5})\))",
     ))
 });
 pub(super) static PORT_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -231,7 +236,7 @@ pub(super) const NOT_PROGRAM_WORDS: [&str; 3] = ["system", "server", "service"];
 /// Signs that a text comes from Windows, Linux or macOS.
 pub(super) static WINDOWS_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:\b[A-Za-z]:\\[A-Za-z]|\bWinError\b|\bWindows\b|\.exe\b|\bPS [A-Z]:|\bEvent Viewer\b|\bnetsh\b|\bpowershell\b|\bWSA[A-Z]+\b|\bSystem\.Net\.|\bEventID\b)",
+        r"(?:\b[A-Za-z]:\\[A-Za-z]|\bWinError\b|\bWindows\b|\.exe\b|\bPS [A-Z]:|\bEvent Viewer\b|\bnetsh\b|\bpowershell\b|\bWSA[A-Z]+\b|\bSystem\.Net\.|\bEventID\b|\b0x8007[0-9A-Fa-f]{4}\b|\bIIS(?: Express)?\b)",
     )
 });
 pub(super) static LINUX_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
