@@ -7,6 +7,11 @@ use clap::Parser;
 use portsleuth::cli::{exit_code_of, run, Cli};
 use std::process::ExitCode;
 
+// See Cargo.toml: a faster start on Linux and macOS.
+#[cfg(not(windows))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
