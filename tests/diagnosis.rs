@@ -336,10 +336,10 @@ fn an_hresult_printed_as_a_signed_decimal_is_decoded_and_other_negative_numbers_
 }
 
 #[test]
-fn an_errno_in_brackets_after_a_socket_call_or_a_mysql_client_error_is_read_as_the_network_error_it_names(
+fn an_errno_in_brackets_after_a_socket_call_or_a_client_cant_connect_is_read_as_the_socket_error_it_names(
 ) {
     let reader = Reader::new(KnowledgeBase::builtin());
-    let key_of = |text: &str| -> Vec<String> {
+    let keys = |text: &str| -> Vec<String> {
         reader
             .read(text)
             .codes
@@ -348,32 +348,97 @@ fn an_errno_in_brackets_after_a_socket_call_or_a_mysql_client_error_is_read_as_t
             .collect()
     };
     // A C example's `bind() failed. (98)`: Linux's EADDRINUSE.
+    let in_use = keys("bind() failed. (98)\nBinding socket to local address...");
     assert!(
-        key_of("bind() failed. (98)\nBinding socket to local address...")
-            .contains(&"errno:EADDRINUSE".to_owned())
+        in_use.contains(&"errno:EADDRINUSE".to_owned()),
+        "{in_use:?}"
     );
-    // MySQL's client error ends with the errno. 61 names ENODATA on Linux and ECONNREFUSED on
-    // macOS: with no message beside it, the network's error is the reading.
-    let refused = key_of("Can't connect to MySQL server on '10.0.0.5' (61)");
-    assert!(
-        refused.contains(&"errno:ECONNREFUSED".to_owned()),
-        "{refused:?}"
-    );
-    assert!(
-        !refused.contains(&"errno:ENODATA".to_owned()),
-        "{refused:?}"
-    );
-    let timed_out = key_of("ERROR 2003 (HY000): Can't connect to MySQL server on 'db' (110)");
+    // 60 is ENOSTR on Linux and ETIMEDOUT on macOS: with no message beside it, the socket
+    // error is the reading, whatever the table's order.
+    let timed_out = keys("Can't connect to MySQL server on '10.0.0.5' (60)");
     assert!(
         timed_out.contains(&"errno:ETIMEDOUT".to_owned()),
         "{timed_out:?}"
     );
+    assert!(
+        !timed_out.contains(&"errno:ENOSTR".to_owned()),
+        "{timed_out:?}"
+    );
+    // The form with the message, and a client that names no product.
+    let refused =
+        keys("ERROR 2002 (HY000): Can't connect to server on 'db' (111 \"Connection refused\")");
+    assert!(
+        refused.contains(&"errno:ECONNREFUSED".to_owned()),
+        "{refused:?}"
+    );
     // A bracketed number with no socket call or client error before it stays a number.
-    for text in ["step (98) of 120 finished", "bind() took (98) ms"] {
-        let keys = key_of(text);
+    for text in [
+        "step (98) of 120 finished",
+        "bind() took (98) ms",
+        "errno 106",
+    ] {
+        let found = keys(text);
         assert!(
-            !keys.iter().any(|k| k.starts_with("errno:")),
-            "{text:?}: {keys:?}"
+            !found
+                .iter()
+                .any(|k| k == "errno:ENOSTR" || k == "errno:EADDRINUSE" || k == "errno:EQFULL"),
+            "{text:?}: {found:?}"
         );
     }
+    // A number beside a message is read by the message, not by the socket preference.
+    let linux = keys("connect() failed (106: Transport endpoint is already connected)");
+    assert!(!linux.contains(&"errno:EQFULL".to_owned()), "{linux:?}");
+}
+
+#[test]
+fn a_10013_met_while_connecting_out_is_not_read_as_a_reserved_port_range() {
+    // Outlook's send dialog: the refusal is on the way out (a firewall or an antivirus), not
+    // a port this machine failed to open.
+    let d = run(
+        "The connection to the server has failed. Account: 'ann', Server: 'smtp.example.com', \
+         Protocol: SMTP, Port: 2525, Secure(SSL): No, Socket Error: 10013, Error Number: 0x800CCC0E",
+        None,
+    );
+    assert_ne!(
+        d.findings.first().map(|f| f.category),
+        Some(Category::ReservedPortRange),
+        "{:#?}",
+        d.findings
+    );
+    // A listener refused on a high port with nothing else said still is.
+    let d = run(
+        "vlmcsd.exe -v\nWarning: 0.0.0.0:1688: An attempt was made to access a socket in a way \
+         forbidden by its access permissions.",
+        None,
+    );
+    assert_eq!(
+        d.findings[0].category,
+        Category::ReservedPortRange,
+        "{:#?}",
+        d.findings
+    );
+}
+
+#[test]
+fn a_file_not_owned_by_a_user_is_not_read_as_a_mail_server_sender_rule() {
+    for text in [
+        "FATAL:  data directory \"/var/lib/postgresql/data\" has wrong ownership\nHINT:  The server must be started by the user that owns the data directory. It is not owned by user postgres",
+        "Authentication refused: bad ownership or modes for file /home/bob/.ssh/authorized_keys: not owned by user bob",
+    ] {
+        let d = run(text, None);
+        assert!(
+            !d.findings.iter().any(|f| f.rule_id == "smtp-sender-login-mismatch"),
+            "{text:?}: {:#?}",
+            d.findings
+        );
+    }
+    let d = run(
+        "NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 553 5.7.1 <bob@example.com>: Sender address rejected: not owned by user ann@example.com",
+        None,
+    );
+    assert_eq!(
+        d.findings[0].rule_id, "smtp-sender-login-mismatch",
+        "{:#?}",
+        d.findings
+    );
 }

@@ -10,7 +10,7 @@ use super::symptoms::{CodeKind, DecodedCode};
 use super::Reader;
 use crate::engine::kb::fold_space;
 use crate::engine::kb::CodeInfo;
-use crate::engine::model::Span;
+use crate::engine::model::{Condition, Span};
 
 impl Reader {
     /// Numbers spelt as OS error codes ("[Errno 98]", "WinError 10048", "os error 13").
@@ -24,13 +24,28 @@ impl Reader {
                 "nginxmsg",
                 "mysqlmsg",
                 "rustmsg",
+                "cantconnectmsg",
             ]
             .iter()
             .find_map(|n| caps.name(n))
             .map(|m| capped(m.as_str(), 80).trim());
             let (style, number) = match [
-                "os", "winerror", "pyerrno", "oserror", "sockex", "errno", "apache", "nginx",
-                "mysql", "uv", "socket", "generic", "paren", "rustos", "callerr", "mysqlc",
+                "os",
+                "winerror",
+                "pyerrno",
+                "oserror",
+                "sockex",
+                "errno",
+                "apache",
+                "nginx",
+                "mysql",
+                "uv",
+                "socket",
+                "generic",
+                "paren",
+                "rustos",
+                "callerr",
+                "cantconnect",
             ]
             .iter()
             .find_map(|n| caps.name(n).map(|m| (*n, m)))
@@ -424,21 +439,40 @@ impl Reader {
                 candidates.retain(|&(i, _)| agrees(i));
             }
         }
-        // A number printed with no message is read as an error of the network's when one of
-        // the platforms has one by that number: 61 is ECONNREFUSED on macOS and ENODATA on Linux.
-        if message.is_none_or(str::is_empty)
-            && candidates
-                .iter()
-                .any(|&(i, _)| self.kb.errno[i].condition.is_some_and(|c| c.is_specific()))
-        {
-            candidates
-                .retain(|&(i, _)| self.kb.errno[i].condition.is_some_and(|c| c.is_specific()));
+        // A number printed with no message is read as a socket error when one of the platforms
+        // has one by that number: 60 is ETIMEDOUT on macOS and ENOSTR on Linux.
+        let socket_error = |i: usize| self.kb.errno[i].condition.is_some_and(is_socket_condition);
+        if message.is_none_or(str::is_empty) && candidates.iter().any(|&(i, _)| socket_error(i)) {
+            candidates.retain(|&(i, _)| socket_error(i));
         }
-        // Prefer the libuv reading for negative numbers, then Linux, then macOS.
+        // Prefer the libuv reading for negative numbers, then Linux, then macOS (the table is
+        // in name order, so the order is made here).
+        candidates.sort_by_key(|&(_, platform)| match platform {
+            "windows" => 0,
+            "linux" => 1,
+            _ => 2,
+        });
         if let Some(&(i, platform)) = candidates.first() {
             self.add_errno(c, i, Some(platform), spelled, start, end);
         }
     }
+}
+
+/// The conditions a socket call's errno reports: what a bare number beside a socket call or a
+/// client's "can't connect" most likely means.
+fn is_socket_condition(c: Condition) -> bool {
+    matches!(
+        c,
+        Condition::AddrInUse
+            | Condition::AccessDenied
+            | Condition::AddrNotAvailable
+            | Condition::ConnRefused
+            | Condition::ConnTimeout
+            | Condition::ConnReset
+            | Condition::ConnAborted
+            | Condition::NetUnreachable
+            | Condition::HostUnreachable
+    )
 }
 
 fn platform_name(p: &str) -> &'static str {

@@ -179,7 +179,7 @@ impl Reader {
             }
         }
         for caps in ADDR_PORT.captures_iter(text) {
-            let Some(port) = (1..=16).find_map(|i| caps.name(&format!("p{i}"))) else {
+            let Some(port) = (1..=17).find_map(|i| caps.name(&format!("p{i}"))) else {
                 continue;
             };
             let Some(n) = valid_port(port.as_str()) else {
@@ -187,7 +187,7 @@ impl Reader {
             };
             let address = [
                 "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
-                "nodeaddr", "qhost", "anyaddr", "pyb", "sclient",
+                "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr",
             ]
             .iter()
             .find_map(|k| caps.name(k))
@@ -202,6 +202,7 @@ impl Reader {
                 || caps.name("peer").is_some()
                 || caps.name("qhost").is_some()
                 || caps.name("sclient").is_some()
+                || caps.name("pipeaddr").is_some()
             {
                 PortSide::Remote
             } else {

@@ -72,9 +72,10 @@ pub(super) static ERR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         r#"|\bOs \{ code: (?P<rustos>\d{1,5}), kind: \w+, message: "(?P<rustmsg>[^"\n]+)""#,
         // A socket call's name with the number C's perror-less examples print: `bind() failed. (98)`.
         r"|(?i:\b(?:bind|listen|connect|accept|socket|setsockopt)\(\)(?: call)? failed[.:]?\s*\((?P<callerr>\d{1,5})\))",
-        // MySQL's and MariaDB's client error 2002/2003 end with the errno in brackets:
-        // `Can't connect to MySQL server on '10.0.0.5' (111)`.
-        r"|(?i:Can't connect to (?:MySQL|MariaDB|local MySQL) server [^\n]*?\((?P<mysqlc>\d{1,5})\))",
+        // A database client's "can't connect" ends with the errno in brackets, with or without
+        // its message: `Can't connect to MySQL server on '10.0.0.5' (111)`,
+        // `Can't connect to server on 'db' (111 "Connection refused")`.
+        r#"|(?i:Can't connect to (?:[\w ]*? )?server (?:on|at|through) [^\n]*?\((?P<cantconnect>\d{1,5})(?: "(?P<cantconnectmsg>[^"\n]*)")?\))"#,
     ))
 });
 pub(super) static PORT_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -105,6 +106,8 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|b'(?P<pyb>[0-9A-Fa-f:.]{2,45})':(?P<p15>\d{1,5})\b",
         // `openssl s_client -connect kafka-9092:9093`, `nc host 25`-style targets.
         r"|-connect\s+(?P<sclient>[\w.\-]+):(?P<p16>\d{1,5})\b",
+        // wget's "Connecting to host (host)|192.0.2.7|:443... connected.": where it connected.
+        r"|\|(?P<pipeaddr>[0-9A-Fa-f:.]{2,45})\|:(?P<p17>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
@@ -236,7 +239,7 @@ pub(super) const NOT_PROGRAM_WORDS: [&str; 3] = ["system", "server", "service"];
 /// Signs that a text comes from Windows, Linux or macOS.
 pub(super) static WINDOWS_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:\b[A-Za-z]:\\[A-Za-z]|\bWinError\b|\bWindows\b|\.exe\b|\bPS [A-Z]:|\bEvent Viewer\b|\bnetsh\b|\bpowershell\b|\bWSA[A-Z]+\b|\bSystem\.Net\.|\bEventID\b|\b0x8007[0-9A-Fa-f]{4}\b|\bIIS(?: Express)?\b)",
+        r"(?:\b[A-Za-z]:\\[A-Za-z]|\bWinError\b|\bWindows\b|\.exe\b|\bPS [A-Z]:|\bEvent Viewer\b|\bnetsh\b|\bpowershell\b|\bWSA[A-Z]+\b|\bSystem\.Net\.|\bEventID\b|\b0x8007[0-9A-Fa-f]{4}\b|\bIIS Express\b|\bW3SVC\b|\bapplicationhost\.config\b)",
     )
 });
 pub(super) static LINUX_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
