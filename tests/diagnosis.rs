@@ -417,6 +417,25 @@ fn a_10013_met_while_connecting_out_is_not_read_as_a_reserved_port_range() {
         "{:#?}",
         d.findings
     );
+    // Its port is named by two matchers (the range and the side): one line says it.
+    let says: Vec<&str> = d.findings[0]
+        .evidence
+        .iter()
+        .map(|e| e.says.as_str())
+        .collect();
+    let mut unique = says.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), says.len(), "{says:#?}");
+    // And its steps name the port the text gave, not a placeholder.
+    assert!(
+        d.findings[0]
+            .steps
+            .iter()
+            .any(|s| s.contains("findstr :1688")),
+        "{:#?}",
+        d.findings[0].steps
+    );
 }
 
 #[test]

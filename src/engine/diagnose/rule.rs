@@ -100,6 +100,9 @@ impl<'a> Ctx<'a> {
         if rule.not.iter().any(|m| self.matches(m).is_some()) {
             return None;
         }
+        // Two matchers can rest on one fact (a port's range and its side): it is said once.
+        let mut said = std::collections::HashSet::new();
+        evidence.retain(|e| said.insert(e.says.clone()));
         Some(evidence)
     }
 
