@@ -461,3 +461,129 @@ fn a_file_not_owned_by_a_user_is_not_read_as_a_mail_server_sender_rule() {
         d.findings
     );
 }
+
+#[test]
+fn ports_are_read_where_java_a_bind_address_or_a_tls_only_url_names_them() {
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let ports =
+        |text: &str| -> Vec<u16> { reader.read(text).ports.iter().map(|p| p.port).collect() };
+    assert_eq!(
+        ports("java.net.BindException: Address already in use: JVM_Bind:8080"),
+        vec![8080]
+    );
+    // An address the user redacted, with spaces in it, still gives its port.
+    assert!(ports(
+        "Could not bind to [my public IP]:19991: Cannot assign requested address (os error 99)"
+    )
+    .contains(&19991));
+    // https runs over TLS only: a URL without a port names 443, whatever the text says of SSL.
+    assert_eq!(
+        ports("FetchError: request to https://api.example.com/v1/models failed, reason: unable to verify the first certificate"),
+        vec![443]
+    );
+    // A port named in the text is not replaced by the scheme's.
+    assert_eq!(
+        ports("connect ECONNREFUSED 127.0.0.1:5432 while fetching https://example.com"),
+        vec![5432]
+    );
+}
+
+#[test]
+fn an_errno_written_with_spaces_around_its_equals_sign_is_read_and_10013_is_winsocks() {
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let text = "SocketException: Failed to create server socket (OS Error: access refused, errno = 10013), address = 127.0.0.1, port = 3067";
+    let keys: Vec<String> = reader
+        .read(text)
+        .codes
+        .iter()
+        .map(|c| c.key.clone())
+        .collect();
+    assert!(keys.iter().any(|k| k == "winsock:10013"), "{keys:?}");
+    // Dart's "server socket" is a listener: a refusal on a high Windows port is a reserved range.
+    let d = run(text, None);
+    assert_eq!(
+        d.findings[0].category,
+        Category::ReservedPortRange,
+        "{:#?}",
+        d.findings
+    );
+}
+
+#[test]
+fn mail_replies_that_read_like_a_bad_password_are_told_apart_by_who_said_them() {
+    // Gmail's and Yahoo's IMAP wording: the account password is refused from mail programs.
+    let d = run(
+        "IMAP operation failed\n* NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+        None,
+    );
+    assert_eq!(
+        d.findings[0].category,
+        Category::AuthConfig,
+        "{:#?}",
+        d.findings
+    );
+    // NetEase's and QQ's reply has no enhanced code; Postfix's has one and stays a bad password.
+    let d = run(
+        "smtplib.SMTPAuthenticationError: (535, b'Error: authentication failed')",
+        None,
+    );
+    assert_eq!(
+        d.findings[0].category,
+        Category::AuthConfig,
+        "{:#?}",
+        d.findings
+    );
+    let d = run(
+        "535 5.7.8 Error: authentication failed: authentication failure",
+        None,
+    );
+    assert_eq!(
+        d.findings[0].category,
+        Category::BadCredentials,
+        "{:#?}",
+        d.findings
+    );
+    // Roundcube's "SMTP Error (220)": the login was never sent, the TLS after STARTTLS failed.
+    let d = run("SMTP Error (220): Authentication failed.", None);
+    assert_eq!(
+        d.findings[0].category,
+        Category::TlsMismatch,
+        "{:#?}",
+        d.findings
+    );
+    // Schannel's unusable private key is a TLS fault, never a wrong password.
+    let d = run(
+        "A fatal error occurred when attempting to access the SSL client credential private key. \
+         The error code returned from the cryptographic module is 0x8009030D. The internal error state is 10003.",
+        None,
+    );
+    assert_eq!(
+        d.findings[0].category,
+        Category::TlsMismatch,
+        "{:#?}",
+        d.findings
+    );
+    assert!(
+        d.findings
+            .iter()
+            .all(|f| f.category != Category::BadCredentials),
+        "{:#?}",
+        d.findings
+    );
+}
+
+#[test]
+fn a_size_refusal_outranks_an_unrelated_refused_connection_in_the_same_paste() {
+    let d = run(
+        "postfix/submission/smtpd[21588]: warning: connect to Milter service inet:localhost:54321: Connection refused\n\
+         Then I get that \"Message too large for server\" error message in my email client",
+        None,
+    );
+    assert_eq!(
+        d.findings[0].category,
+        Category::ServerSide,
+        "{:#?}",
+        d.findings
+    );
+    assert_eq!(d.findings[0].rule_id, "mail-message-too-large");
+}

@@ -179,7 +179,7 @@ impl Reader {
             }
         }
         for caps in ADDR_PORT.captures_iter(text) {
-            let Some(port) = (1..=17).find_map(|i| caps.name(&format!("p{i}"))) else {
+            let Some(port) = (1..=19).find_map(|i| caps.name(&format!("p{i}"))) else {
                 continue;
             };
             let Some(n) = valid_port(port.as_str()) else {
@@ -187,7 +187,7 @@ impl Reader {
             };
             let address = [
                 "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
-                "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr",
+                "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr", "bindaddr",
             ]
             .iter()
             .find_map(|k| caps.name(k))
@@ -249,11 +249,14 @@ impl Reader {
                     continue;
                 };
                 let ssl = c.symptoms.ssl.as_ref().map(|s| s.value);
-                let ports = if ssl == Some(true) && !info.tls_ports.is_empty() {
-                    &info.tls_ports
-                } else {
-                    &info.ports
-                };
+                // A protocol that only runs over TLS (https, imaps) names its TLS port whatever
+                // the text says of SSL.
+                let ports =
+                    if (ssl == Some(true) || info.ports.is_empty()) && !info.tls_ports.is_empty() {
+                        &info.tls_ports
+                    } else {
+                        &info.ports
+                    };
                 if let (Some(&port), Some(span)) = (
                     ports.first(),
                     c.symptoms

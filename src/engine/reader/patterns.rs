@@ -61,7 +61,7 @@ pub(super) static ERR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:\[Errno (?P<pyerrno>\d{1,5})\])(?P<pymsg>[^\n]*)",
         r"|(?i:\bos error (?P<oserror>\d{1,5})\b)",
         r"|(?i:SocketException \((?P<sockex>\d{1,5})\))(?P<sockmsg>[^\n]*)",
-        r"|(?i:\berrno[:=]?\s*(?P<errno>-?\d{1,5})\b)",
+        r"|(?i:\berrno\s*[:=]?\s*(?P<errno>-?\d{1,5})\b)",
         r"|(?:^|[\s\[])\((?P<apache>\d{1,3})\)(?P<apachemsg>[A-Z][a-z][^:\n]*)",
         r"|\((?P<nginx>\d{1,5}): (?P<nginxmsg>[^)\n]{3}[^)\n]*)\)",
         r"|(?i:Got error: (?P<mysql>\d{1,5}):)(?P<mysqlmsg>[^\n]*)",
@@ -108,6 +108,10 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|-connect\s+(?P<sclient>[\w.\-]+):(?P<p16>\d{1,5})\b",
         // wget's "Connecting to host (host)|192.0.2.7|:443... connected.": where it connected.
         r"|\|(?P<pipeaddr>[0-9A-Fa-f:.]{2,45})\|:(?P<p17>\d{1,5})\b",
+        // Java's `Address already in use: JVM_Bind:8080`.
+        r"|(?i:\bJVM_Bind):(?P<p18>\d{1,5})\b",
+        // Whatever a program names as the address it binds: `Could not bind to <public IP>:19991`.
+        r"|(?i:\bbind(?:ing)? to|\blisten(?:ing)? on)\s+(?P<bindaddr>[^:\n]+?):(?P<p19>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
