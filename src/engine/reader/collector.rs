@@ -1,7 +1,9 @@
 //! Gathers what the reader finds, mapping spans back to the original text and counting repeats.
 
 use super::patterns::MAX_ITEMS;
-use super::symptoms::{ConditionHit, DecodedCode, EventMention, Found, PortMention, Symptoms};
+use super::symptoms::{
+    ConditionHit, DecodedCode, EventMention, Found, PortMention, ServerMention, Symptoms,
+};
 use crate::engine::kb::PortSide;
 use crate::engine::model::{Condition, Span};
 use crate::engine::text::Normalized;
@@ -176,6 +178,32 @@ impl<'n, 'a> Collector<'n, 'a> {
     pub(super) fn found_address(&mut self, value: String, start: usize, end: usize) {
         let span = self.span(start, end);
         push_found(&mut self.symptoms.addresses, value, span, &mut self.cut);
+    }
+
+    /// A server the text names: Outlook's `Server: 'x'`, the host of a URL, or the host a
+    /// client says it connected to (`dial tcp 203.0.113.5:443`).
+    pub(super) fn found_server(&mut self, value: &str, start: usize, end: usize) {
+        let value = value.trim().trim_matches(|c| matches!(c, '[' | ']'));
+        if value.is_empty() || value.len() > 255 {
+            return;
+        }
+        let span = self.span(start, end);
+        let servers = &mut self.symptoms.servers;
+        if let Some(known) = servers
+            .iter_mut()
+            .find(|s| s.value.eq_ignore_ascii_case(value))
+        {
+            known.count = known.count.saturating_add(1);
+        } else if servers.len() < MAX_ITEMS {
+            servers.push(ServerMention {
+                value: value.to_owned(),
+                span,
+                count: 1,
+                this_machine: None,
+            });
+        } else {
+            self.cut = true;
+        }
     }
 
     pub(super) fn found_program(&mut self, name: String, start: usize, end: usize) {

@@ -123,6 +123,7 @@ impl Reader {
             if let Some(p) = self.protocol_alias.get(name) {
                 c.found_protocol(p.clone(), scheme.start(), scheme.end());
             }
+            c.found_server(host.as_str(), host.start(), host.end());
             if let Some(port) = caps.get(3) {
                 if let Ok(n) = port.as_str().parse::<u16>() {
                     let side = self.context.side(text, port.start());
@@ -208,6 +209,13 @@ impl Reader {
             } else {
                 self.context.side(text, port.start())
             };
+            if let (PortSide::Remote, Some(a), Some(m)) = (side, &address, caps.get(0)) {
+                // Where a client connected: a server the text names. Wildcards and this
+                // machine's own names are placed later, against the scanned host.
+                if !matches!(a.as_str(), "*" | "::" | "0.0.0.0") {
+                    c.found_server(a, m.start(), port.start().saturating_sub(1).max(m.start()));
+                }
+            }
             if let Some(a) = &address {
                 if !a.is_empty() {
                     c.found_address(
