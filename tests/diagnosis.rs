@@ -511,14 +511,22 @@ fn an_errno_written_with_spaces_around_its_equals_sign_is_read_and_10013_is_wins
 
 #[test]
 fn mail_replies_that_read_like_a_bad_password_are_told_apart_by_who_said_them() {
-    // Gmail's and Yahoo's IMAP wording: the account password is refused from mail programs.
+    // Gmail's and Yahoo's IMAP wording reads the same for a mistyped password and for an
+    // account password refused from mail programs: the password first, the app password next.
     let d = run(
         "IMAP operation failed\n* NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
         None,
     );
     assert_eq!(
         d.findings[0].category,
-        Category::AuthConfig,
+        Category::BadCredentials,
+        "{:#?}",
+        d.findings
+    );
+    assert!(
+        d.findings
+            .iter()
+            .any(|f| f.rule_id == "imap-invalid-credentials-app-password"),
         "{:#?}",
         d.findings
     );
@@ -586,4 +594,45 @@ fn a_size_refusal_outranks_an_unrelated_refused_connection_in_the_same_paste() {
         d.findings
     );
     assert_eq!(d.findings[0].rule_id, "mail-message-too-large");
+}
+
+#[test]
+fn ports_and_replies_are_read_in_go_selinux_python_and_php_shapes() {
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let ports =
+        |text: &str| -> Vec<u16> { reader.read(text).ports.iter().map(|p| p.port).collect() };
+    // Go's dial with an address the user redacted.
+    assert!(
+        ports("failed to send email: dial tcp [ourSMTP_Relay_IP]:25:i/o timeout").contains(&25)
+    );
+    // Go's dial of an IPv6 address is not read as port 1.
+    assert_eq!(
+        ports("dial tcp [::1]:8080: connect: connection refused"),
+        vec![8080]
+    );
+    // SELinux names the port it would not bind as src=.
+    let s = reader.read("type=AVC msg=audit(1742909414.112:693): avc:  denied  { name_bind } for  pid=1907 comm=\"collectd\" src=9103 scontext=system_u:system_r:collectd_t:s0 tclass=tcp_socket");
+    assert_eq!(
+        s.ports.iter().map(|p| p.port).collect::<Vec<_>>(),
+        vec![9103]
+    );
+    assert!(!s.conditions.is_empty(), "{:?}", s.conditions);
+    // Python's IPv6 address is a four-part tuple.
+    assert!(ports("OSError: [Errno 99] error while attempting to bind on address ('::1', 55400, 0, 0): cannot assign requested address").contains(&55400));
+    // A source line in a file named SMTP.php is not an SMTP reply.
+    let codes: Vec<String> = reader
+        .read("Connection failed. Error #2: stream_socket_client(): Unable to connect to smtp.gmail.com:25 (Connection timed out) [/home/x/vendor/phpmailer/phpmailer/src/SMTP.php line 421]")
+        .codes
+        .iter()
+        .map(|c| c.key.clone())
+        .collect();
+    assert!(!codes.iter().any(|k| k == "smtp:421"), "{codes:?}");
+    // The host of a URL is a server the text names.
+    let servers: Vec<String> = reader
+        .read("FetchError: request to https://api.example.com/v1/models failed")
+        .servers
+        .iter()
+        .map(|s| s.value.clone())
+        .collect();
+    assert_eq!(servers, vec!["api.example.com".to_owned()]);
 }

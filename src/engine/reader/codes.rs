@@ -116,6 +116,12 @@ impl Reader {
             else {
                 continue;
             };
+            // A source line after a file name that has "SMTP" in it (`SMTP.php line 421`) is
+            // not a reply.
+            let before = &text.as_bytes()[m.start().saturating_sub(5)..m.start()];
+            if caps.name("smtp").is_some() && before.eq_ignore_ascii_case(b"line ") {
+                continue;
+            }
             let Ok(code) = m.as_str().parse::<u16>() else {
                 continue;
             };

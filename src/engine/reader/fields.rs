@@ -180,7 +180,7 @@ impl Reader {
             }
         }
         for caps in ADDR_PORT.captures_iter(text) {
-            let Some(port) = (1..=19).find_map(|i| caps.name(&format!("p{i}"))) else {
+            let Some(port) = (1..=22).find_map(|i| caps.name(&format!("p{i}"))) else {
                 continue;
             };
             let Some(n) = valid_port(port.as_str()) else {
@@ -189,6 +189,7 @@ impl Reader {
             let address = [
                 "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
                 "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr", "bindaddr",
+                "dialaddr", "waitaddr",
             ]
             .iter()
             .find_map(|k| caps.name(k))
@@ -204,8 +205,12 @@ impl Reader {
                 || caps.name("qhost").is_some()
                 || caps.name("sclient").is_some()
                 || caps.name("pipeaddr").is_some()
+                || caps.name("dialaddr").is_some()
+                || caps.name("waitaddr").is_some()
             {
                 PortSide::Remote
+            } else if caps.name("p22").is_some() {
+                PortSide::Local
             } else {
                 self.context.side(text, port.start())
             };

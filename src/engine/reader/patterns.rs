@@ -93,7 +93,7 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|\b(?:tcp|udp)[46]? :(?P<p6>\d{1,5})\b",
         r"|\blisten\((?P<dovaddr>[^,()\n]+),\s*(?P<p7>\d{1,5})\)",
         r"|<ipv[46]>\s*(?P<p8>\d{1,5})\b",
-        r"|\(\s*'(?P<pyaddr>[^'\n]*)',\s*(?P<p9>\d{1,5})\s*\)",
+        r"|\(\s*'(?P<pyaddr>[^'\n]*)',\s*(?P<p9>\d{1,5})\s*(?:,\s*\d+\s*)*\)",
         r"|(?i:peeraddr=)(?P<peer>[\w.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<p10>\d{1,5})\b",
         r"|\b(?P<host>[A-Za-z][\w\-]*(?:\.[\w\-]+)+\.[A-Za-z]{2,}):(?P<p11>\d{2,5})\b",
         // Node prints IPv6 without brackets: `connect ECONNREFUSED ::1:3306`.
@@ -112,6 +112,12 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:\bJVM_Bind):(?P<p18>\d{1,5})\b",
         // Whatever a program names as the address it binds: `Could not bind to <public IP>:19991`.
         r"|(?i:\bbind(?:ing)? to|\blisten(?:ing)? on)\s+(?P<bindaddr>[^:\n]+?):(?P<p19>\d{1,5})\b",
+        // Go's `dial tcp <address>:25: i/o timeout`, whatever the address is written as.
+        r"|\bdial (?:tcp|udp)[46]? (?P<dialaddr>\[[^\]\s]+\]|[^\s\[:]+):(?P<p20>\d{1,5})\b",
+        // Ansible's `Timeout when waiting for 192.0.2.7:5986`.
+        r"|(?i:\btimeout when waiting for)\s+(?P<waitaddr>[^\s:]+):(?P<p21>\d{1,5})\b",
+        // SELinux's `avc: denied { name_bind } for ... src=9103`: the port it would not bind.
+        r"|(?i:\bdenied\s+\{\s*name_bind\s*\}[^\n]*?\bsrc=)(?P<p22>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
