@@ -4,7 +4,7 @@
 
 use portsleuth::engine::diagnose::{diagnose, Diagnosis, EvidenceSource};
 use portsleuth::engine::kb::{ActionKind, KnowledgeBase};
-use portsleuth::engine::model::Category;
+use portsleuth::engine::model::{Category, Condition};
 use portsleuth::engine::reader::Reader;
 use portsleuth::engine::snapshot::{
     Process, Service, ServiceManager, Snapshot, Socket, Transport, VersionInfo,
@@ -616,7 +616,13 @@ fn ports_and_replies_are_read_in_go_selinux_python_and_php_shapes() {
         s.ports.iter().map(|p| p.port).collect::<Vec<_>>(),
         vec![9103]
     );
-    assert!(!s.conditions.is_empty(), "{:?}", s.conditions);
+    assert!(
+        s.conditions
+            .iter()
+            .any(|c| c.condition == Condition::AccessDenied),
+        "{:?}",
+        s.conditions
+    );
     // Python's IPv6 address is a four-part tuple.
     assert!(ports("OSError: [Errno 99] error while attempting to bind on address ('::1', 55400, 0, 0): cannot assign requested address").contains(&55400));
     // A source line in a file named SMTP.php is not an SMTP reply.
@@ -627,6 +633,25 @@ fn ports_and_replies_are_read_in_go_selinux_python_and_php_shapes() {
         .map(|c| c.key.clone())
         .collect();
     assert!(!codes.iter().any(|k| k == "smtp:421"), "{codes:?}");
+    for trace in [
+        "#1 /var/www/vendor/phpmailer/phpmailer/src/SMTP.php(421): PHPMailer\\PHPMailer\\SMTP->edebug()",
+        "in /app/vendor/symfony/mailer/Transport/Smtp/EsmtpTransport.php:421",
+    ] {
+        let found: Vec<String> = reader.read(trace).codes.iter().map(|c| c.key.clone()).collect();
+        assert!(!found.iter().any(|k| k == "smtp:421"), "{trace}: {found:?}");
+    }
+    // A MAC address after "Listening on" is not an address and port.
+    assert!(ports("dhclient[812]: Listening on LPF/eth0/52:54:00:12:34:56").is_empty());
+    // A help link and a wildcard are not servers; a bind address is not another machine.
+    for (text, server) in [
+        ("535 5.7.8 Username and Password not accepted. For more information, go to https://support.google.com/mail/?p=BadCredentials - gsmtp", None),
+        ("HTTP could not register URL http://+:8080/MyService/. Your process does not have access rights to this namespace (see http://go.microsoft.com/fwlink/?LinkId=70353 for details).", None),
+        ("System.IO.IOException: Failed to bind to address http://10.1.2.3:5000: address not available.", None),
+        ("request to https://api.example.com/v1 failed, reason: connect ETIMEDOUT", Some("api.example.com")),
+    ] {
+        let servers: Vec<String> = reader.read(text).servers.iter().map(|s| s.value.clone()).collect();
+        assert_eq!(servers.first().map(String::as_str), server, "{text}: {servers:?}");
+    }
     // The host of a URL is a server the text names.
     let servers: Vec<String> = reader
         .read("FetchError: request to https://api.example.com/v1/models failed")

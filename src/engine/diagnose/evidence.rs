@@ -181,10 +181,10 @@ impl Ctx<'_> {
                 )
             }
             SymptomMatcher::Response(re) => {
-                let f = s
-                    .responses
-                    .iter()
-                    .find(|r| re.regex().is_some_and(|re| re.is_match(r.value.as_bytes())))?;
+                let f = s.responses.iter().find(|r| {
+                    re.may_match(&r.value.to_ascii_lowercase())
+                        && re.regex().is_some_and(|re| re.is_match(r.value.as_bytes()))
+                })?;
                 text(
                     format!("the server replied \u{201C}{}\u{201D}", f.value),
                     f.span,
@@ -192,27 +192,37 @@ impl Ctx<'_> {
             }
             SymptomMatcher::Text(re) => {
                 // Only the parts of a big log that the reader read closely are searched.
-                let span = s.regions.iter().find_map(|&(start, end)| {
-                    // A match longer than the window is not evidence of a message: ignored.
-                    let region = self.text.get(start..end)?;
-                    let m = re
-                        .regex()?
-                        .find_iter(region.as_bytes())
-                        .find(|m| m.len() <= MATCH_WINDOW)?;
-                    // A byte pattern may stop inside a character: widen to whole characters.
-                    let mut from = m.start();
-                    while !region.is_char_boundary(from) {
-                        from -= 1;
-                    }
-                    let mut to = m.end();
-                    while !region.is_char_boundary(to) {
-                        to += 1;
-                    }
-                    Some(Span {
-                        start: start + from,
-                        end: start + to,
-                    })
-                })?;
+                let lowered = self.lowered_regions();
+                let span = s
+                    .regions
+                    .iter()
+                    .zip(lowered)
+                    .find_map(|(&(start, end), low)| {
+                        // A pattern is built only for a region that has one of the words every
+                        // match of it contains.
+                        if !re.may_match(low) {
+                            return None;
+                        }
+                        // A match longer than the window is not evidence of a message: ignored.
+                        let region = self.text.get(start..end)?;
+                        let m = re
+                            .regex()?
+                            .find_iter(region.as_bytes())
+                            .find(|m| m.len() <= MATCH_WINDOW)?;
+                        // A byte pattern may stop inside a character: widen to whole characters.
+                        let mut from = m.start();
+                        while !region.is_char_boundary(from) {
+                            from -= 1;
+                        }
+                        let mut to = m.end();
+                        while !region.is_char_boundary(to) {
+                            to += 1;
+                        }
+                        Some(Span {
+                            start: start + from,
+                            end: start + to,
+                        })
+                    })?;
                 text(
                     format!("the text says \u{201C}{}\u{201D}", self.quote(span)),
                     span,

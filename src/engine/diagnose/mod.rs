@@ -222,6 +222,7 @@ pub fn diagnose_with_probes(
         snapshot,
         ports: symptoms.ports_to_check(),
         elsewhere: snapshot.and(Ctx::server_elsewhere(symptoms)),
+        lowered: std::cell::OnceCell::new(),
     };
     let mut diagnosis = Diagnosis {
         scanned: snapshot.is_some(),
@@ -291,6 +292,26 @@ pub(super) struct Ctx<'a> {
     /// The server the text is about, when the snapshot is of another machine.
     pub(super) elsewhere: Option<String>,
     pub(super) probes: &'a [Probe],
+    /// The regions the reader read closely, in ASCII lower case: what rule patterns' required
+    /// words are looked for in (made on the first pattern that needs them).
+    pub(super) lowered: std::cell::OnceCell<Vec<String>>,
+}
+
+impl Ctx<'_> {
+    pub(super) fn lowered_regions(&self) -> &[String] {
+        self.lowered.get_or_init(|| {
+            self.symptoms
+                .regions
+                .iter()
+                .map(|&(start, end)| {
+                    self.text
+                        .get(start..end)
+                        .unwrap_or_default()
+                        .to_ascii_lowercase()
+                })
+                .collect()
+        })
+    }
 }
 
 /// Why the scan cannot show what holds a port the text names.

@@ -37,9 +37,23 @@ pub struct Pattern(Arc<PatternInner>);
 struct PatternInner {
     source: String,
     built: OnceLock<Option<Regex>>,
+    /// Words one of which every match contains (ASCII lower case), when the pattern's text
+    /// shows them; see [`required_literals`].
+    literals: OnceLock<Option<Vec<String>>>,
 }
 
 impl Pattern {
+    /// Whether the pattern can match `lowered` (a haystack in ASCII lower case): false only
+    /// when the haystack lacks every word a match must contain, so the pattern is never built
+    /// for a text it cannot match. Most rules' patterns are only ever asked this.
+    pub fn may_match(&self, lowered: &str) -> bool {
+        self.0
+            .literals
+            .get_or_init(|| required_literals(&self.0.source))
+            .as_ref()
+            .is_none_or(|words| words.iter().any(|w| lowered.contains(w.as_str())))
+    }
+
     /// The built pattern; `None` if it is too big to build (`kb check` reports that).
     pub fn regex(&self) -> Option<&Regex> {
         self.0
@@ -121,9 +135,131 @@ fn regex_arg(kind: &str, value: &str, cache: &mut PatternCache) -> Result<Patter
     let made = Pattern(Arc::new(PatternInner {
         source: pattern.to_owned(),
         built: OnceLock::new(),
+        literals: OnceLock::new(),
     }));
     cache.known.insert(pattern.to_owned(), made.clone());
     Ok(made)
+}
+
+/// The shortest words a rule pattern shows that one of them must be in every match: for each
+/// top-level alternative, its longest run of plain characters outside groups and classes (an
+/// atom a quantifier may skip ends the run before it). `None` when some alternative shows no
+/// run of at least three characters, and the pattern must then be tried on every text. Read
+/// from the pattern's text alone, conservatively: a run is only taken where the syntax makes
+/// every one of its characters required, in that order.
+pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
+    // Verbose mode (`(?x)`) makes white space in the pattern mean nothing: not read here.
+    if pattern.match_indices("(?").any(|(at, _)| {
+        pattern[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .any(|c| c == 'x')
+    }) {
+        return None;
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut words = Vec::new();
+    let mut best = String::new();
+    let mut run = String::new();
+    let mut i = 0;
+    let end_run = |run: &mut String, best: &mut String| {
+        if run.len() > best.len() {
+            *best = std::mem::take(run);
+        } else {
+            run.clear();
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        // One atom of the top level: its literal text (None for anything that is not one plain
+        // character) and where the next token starts.
+        let (atom, next): (Option<char>, usize) = match c {
+            '\\' => match chars.get(i + 1) {
+                Some('x') => {
+                    let hex: String = chars.iter().skip(i + 2).take(2).collect();
+                    let literal = u8::from_str_radix(&hex, 16).ok().map(char::from);
+                    (literal.filter(char::is_ascii), i + 4)
+                }
+                Some(&e) if e.is_ascii_punctuation() || e == ' ' => (Some(e), i + 2),
+                Some(_) => (None, i + 2),
+                None => return None,
+            },
+            '(' | '[' => {
+                // Skip the whole group or class; it breaks the run.
+                let (open, close) = if c == '(' { ('(', ')') } else { ('[', ']') };
+                let mut level = 0usize;
+                let mut j = i;
+                let mut in_class = false;
+                while j < chars.len() {
+                    match chars[j] {
+                        '\\' => j += 1,
+                        '[' if open == '(' && !in_class => in_class = true,
+                        ']' if open == '(' && in_class => in_class = false,
+                        x if x == open && !in_class => level += 1,
+                        x if x == close && (open == '[' || !in_class) => {
+                            level -= 1;
+                            if level == 0 || open == '[' {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return None;
+                }
+                (None, j + 1)
+            }
+            '|' => {
+                end_run(&mut run, &mut best);
+                if best.len() < 3 {
+                    return None;
+                }
+                words.push(std::mem::take(&mut best));
+                i += 1;
+                continue;
+            }
+            '.' | '^' | '$' | ')' => (None, i + 1),
+            '*' | '+' | '?' | '{' => return None, // a quantifier with no atom: not understood
+            other => (Some(other), i + 1),
+        };
+        // A quantifier after the atom: `+` and `{n,…}` with n ≥ 1 keep one copy of it; the
+        // others may skip it. Either way the run ends after it.
+        let (required, quantified, after) = match chars.get(next) {
+            Some('+') => (true, true, next + 1),
+            Some('*' | '?') => (false, true, next + 1),
+            Some('{') => {
+                let close = chars[next..].iter().position(|&x| x == '}')? + next;
+                let spec: String = chars[next + 1..close].iter().collect();
+                let least = spec.split(',').next()?.trim().parse::<usize>().ok()?;
+                (least >= 1, true, close + 1)
+            }
+            _ => (true, false, next),
+        };
+        // A lazy or possessive mark after the quantifier.
+        let after = if quantified && chars.get(after) == Some(&'?') {
+            after + 1
+        } else {
+            after
+        };
+        match atom {
+            Some(ch) if required => {
+                run.push(ch.to_ascii_lowercase());
+                if quantified {
+                    end_run(&mut run, &mut best);
+                }
+            }
+            _ => end_run(&mut run, &mut best),
+        }
+        i = after;
+    }
+    end_run(&mut run, &mut best);
+    if best.len() < 3 {
+        return None;
+    }
+    words.push(best);
+    Some(words)
 }
 
 fn check_syntax(kind: &str, value: &str, pattern: &str) -> Result<(), String> {
@@ -278,4 +414,52 @@ pub fn parse_holder_matcher(s: &str) -> Result<HolderMatcher, String> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod literal_tests {
+    use super::required_literals;
+
+    fn words(p: &str) -> Option<Vec<String>> {
+        required_literals(p)
+    }
+
+    #[test]
+    fn the_words_a_match_must_contain_are_read_from_the_pattern_and_nothing_optional_is_taken() {
+        assert_eq!(
+            words("invalid credentials"),
+            Some(vec!["invalid credentials".into()])
+        );
+        // Each alternative gives its longest required run; the case is folded.
+        assert_eq!(
+            words(r"Helo command rejected|need fully-qualified hostname"),
+            Some(vec![
+                "helo command rejected".into(),
+                "need fully-qualified hostname".into()
+            ])
+        );
+        // A group, a class, an escape class or an optional atom ends a run; `+` keeps one copy.
+        assert_eq!(
+            words(r"\bread tcp [^\n]*read: connection reset by peer"),
+            Some(vec!["read: connection reset by peer".into()])
+        );
+        assert_eq!(
+            words(r"relay(ing)? (access )?denied"),
+            Some(vec!["denied".into()])
+        );
+        assert_eq!(
+            words(r"SMTP Error \(220\)"),
+            Some(vec!["smtp error (220)".into()])
+        );
+        assert_eq!(words(r"colou?r scheme"), Some(vec!["r scheme".into()]));
+        assert_eq!(words(r"ab+cdef"), Some(vec!["cdef".into()]));
+        assert_eq!(words(r"\x22quoted\x22"), Some(vec!["\"quoted\"".into()]));
+        // An alternative with no run of three characters: the pattern is tried on every text.
+        assert_eq!(words(r"foo|\d+"), None);
+        assert_eq!(words(r"(a|b)c"), None);
+        assert_eq!(words(r"(?x) a b c d"), None);
+        // Not understood: left to the regex.
+        assert_eq!(words(r"*abc"), None);
+        assert_eq!(words(r"abc\"), None);
+    }
 }

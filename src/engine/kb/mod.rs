@@ -19,7 +19,8 @@ mod tables;
 
 pub use error::KbError;
 pub use matchers::{
-    parse_hex32, parse_holder_matcher, parse_symptom_matcher, pattern_builds, Pattern,
+    parse_hex32, parse_holder_matcher, parse_symptom_matcher, pattern_builds, required_literals,
+    Pattern,
 };
 pub use source::{KbSource, BUILTIN_FILES};
 

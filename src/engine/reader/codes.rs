@@ -118,9 +118,15 @@ impl Reader {
             };
             // A source line after a file name that has "SMTP" in it (`SMTP.php line 421`) is
             // not a reply.
-            let before = &text.as_bytes()[m.start().saturating_sub(5)..m.start()];
-            if caps.name("smtp").is_some() && before.eq_ignore_ascii_case(b"line ") {
-                continue;
+            // PHP's `SMTP.php line 421`, `SMTP.php(421)`, `SMTP.php:421`.
+            if caps.name("smtp").is_some() {
+                let whole = caps.get(0).map_or("", |w| w.as_str()).to_ascii_lowercase();
+                if [".php", ".py", ".js", ".java", ".cs", ".rb", ".go"]
+                    .iter()
+                    .any(|ext| whole.contains(ext))
+                {
+                    continue;
+                }
             }
             let Ok(code) = m.as_str().parse::<u16>() else {
                 continue;

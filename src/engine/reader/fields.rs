@@ -123,7 +123,15 @@ impl Reader {
             if let Some(p) = self.protocol_alias.get(name) {
                 c.found_protocol(p.clone(), scheme.start(), scheme.end());
             }
-            c.found_server(host.as_str(), host.start(), host.end());
+            // The host a program talked to is a server the text names; not a help link's, a
+            // wildcard, or an address this program was binding.
+            let bound = caps
+                .get(3)
+                .is_some_and(|p| self.context.side(text, p.start()) == PortSide::Local)
+                || self.context.side(text, host.start()) == PortSide::Local;
+            if !bound && !is_reference_host(host.as_str()) {
+                c.found_server(host.as_str(), host.start(), host.end());
+            }
             if let Some(port) = caps.get(3) {
                 if let Ok(n) = port.as_str().parse::<u16>() {
                     let side = self.context.side(text, port.start());
@@ -186,6 +194,14 @@ impl Reader {
             let Some(n) = valid_port(port.as_str()) else {
                 continue;
             };
+            // `bind to 2001:470:...`: a group of an IPv6 address, not a port.
+            let bytes = text.as_bytes();
+            if caps.name("p19").is_some()
+                && bytes.get(port.end()) == Some(&b':')
+                && bytes.get(port.end() + 1).is_some_and(u8::is_ascii_hexdigit)
+            {
+                continue;
+            }
             let address = [
                 "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
                 "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr", "bindaddr",
@@ -462,4 +478,37 @@ fn span_of(m: regex::Match<'_>) -> Span {
         start: m.start(),
         end: m.end(),
     }
+}
+
+/// Hosts that error texts link to for help, and wildcards: never the server a program talked to.
+fn is_reference_host(host: &str) -> bool {
+    let h = host
+        .trim_matches(|c| matches!(c, '[' | ']'))
+        .to_ascii_lowercase();
+    if matches!(h.as_str(), "+" | "*" | "0.0.0.0" | "::" | "") {
+        return true;
+    }
+    const REFERENCE: [&str; 16] = [
+        "aka.ms",
+        "go.microsoft.com",
+        "learn.microsoft.com",
+        "docs.microsoft.com",
+        "support.microsoft.com",
+        "support.google.com",
+        "github.com",
+        "stackoverflow.com",
+        "tools.ietf.org",
+        "www.rfc-editor.org",
+        "www.spamhaus.org",
+        "www.postfix.org",
+        "curl.se",
+        "wiki.mozilla.org",
+        "mxtoolbox.com",
+        "en.wikipedia.org",
+    ];
+    REFERENCE.contains(&h.as_str())
+        || h.starts_with("docs.")
+        || h.starts_with("support.")
+        || h.starts_with("help.")
+        || h.ends_with(".wikipedia.org")
 }

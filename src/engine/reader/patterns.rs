@@ -79,7 +79,7 @@ pub(super) static ERR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 pub(super) static PORT_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\bports?(?:\s+(?:number|to|of|on|no\.?))?\b[\s:=#]{0,3}\[?\s*(\d{1,5})\b\]?")
+    re(r"(?i)\bports?(?:\s+(?:number|to|of|on|no\.?))?\b[\s:=#\x22\x27]{0,4}\[?\s*(\d{1,5})\b\]?")
 });
 pub(super) static PORT_LIST: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\bports\s*\(([\d,\s]{3,60})\)"));
@@ -97,7 +97,7 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:peeraddr=)(?P<peer>[\w.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<p10>\d{1,5})\b",
         r"|\b(?P<host>[A-Za-z][\w\-]*(?:\.[\w\-]+)+\.[A-Za-z]{2,}):(?P<p11>\d{2,5})\b",
         // Node prints IPv6 without brackets: `connect ECONNREFUSED ::1:3306`.
-        r"|(?:E[A-Z]{4,14}|\bconnect|\blisten)\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
+        r"|(?:E[A-Z]{4,14}:?(?: [a-z ]+)?|\bconnect|\blisten)\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
         // A service name and port as proxies and compose files write them: `"node1:8080"`.
         r"|[\x22'](?P<qhost>[A-Za-z][\w.\-]{0,62}):(?P<p13>\d{2,5})[\x22'/]",
         // `Any:25`, `All:80`: .NET and Windows servers' way of saying every address.
@@ -111,13 +111,15 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         // Java's `Address already in use: JVM_Bind:8080`.
         r"|(?i:\bJVM_Bind):(?P<p18>\d{1,5})\b",
         // Whatever a program names as the address it binds: `Could not bind to <public IP>:19991`.
-        r"|(?i:\bbind(?:ing)? to|\blisten(?:ing)? on)\s+(?P<bindaddr>[^:\n]+?):(?P<p19>\d{1,5})\b",
+        // Host-like tokens only (a MAC address after "Listening on LPF/eth0/" is not one), or a
+        // placeholder in brackets the user put there.
+        r"|(?i:\bbind(?:ing)? to|\blisten(?:ing)? on)\s+(?P<bindaddr>[A-Za-z0-9_.\-]+|\[[A-Za-z0-9_. %\-]+\]|【[^】\n]+】|<[A-Za-z0-9_. \-]+>):(?P<p19>\d{1,5})\b",
         // Go's `dial tcp <address>:25: i/o timeout`, whatever the address is written as.
         r"|\bdial (?:tcp|udp)[46]? (?P<dialaddr>\[[^\]\s]+\]|[^\s\[:]+):(?P<p20>\d{1,5})\b",
         // Ansible's `Timeout when waiting for 192.0.2.7:5986`.
         r"|(?i:\btimeout when waiting for)\s+(?P<waitaddr>[^\s:]+):(?P<p21>\d{1,5})\b",
         // SELinux's `avc: denied { name_bind } for ... src=9103`: the port it would not bind.
-        r"|(?i:\bdenied\s+\{\s*name_bind\s*\}[^\n]*?\bsrc=)(?P<p22>\d{1,5})\b",
+        r"|(?i:\bdenied\s+\{\s*name_bind\s*\}[ -~]{0,300}?\bsrc=)(?P<p22>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
