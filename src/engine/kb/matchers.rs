@@ -184,33 +184,8 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
                 Some(_) => (None, i + 2),
                 None => return None,
             },
-            '(' | '[' => {
-                // Skip the whole group or class; it breaks the run.
-                let (open, close) = if c == '(' { ('(', ')') } else { ('[', ']') };
-                let mut level = 0usize;
-                let mut j = i;
-                let mut in_class = false;
-                while j < chars.len() {
-                    match chars[j] {
-                        '\\' => j += 1,
-                        '[' if open == '(' && !in_class => in_class = true,
-                        ']' if open == '(' && in_class => in_class = false,
-                        x if x == open && !in_class => level += 1,
-                        x if x == close && (open == '[' || !in_class) => {
-                            level -= 1;
-                            if level == 0 || open == '[' {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    j += 1;
-                }
-                if j >= chars.len() {
-                    return None;
-                }
-                (None, j + 1)
-            }
+            // A whole group or class breaks the run.
+            '(' | '[' => (None, skip_group(&chars, i)?),
             '|' => {
                 end_run(&mut run, &mut best);
                 if best.len() < 3 {
@@ -226,23 +201,7 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
         };
         // A quantifier after the atom: `+` and `{n,…}` with n ≥ 1 keep one copy of it; the
         // others may skip it. Either way the run ends after it.
-        let (required, quantified, after) = match chars.get(next) {
-            Some('+') => (true, true, next + 1),
-            Some('*' | '?') => (false, true, next + 1),
-            Some('{') => {
-                let close = chars[next..].iter().position(|&x| x == '}')? + next;
-                let spec: String = chars[next + 1..close].iter().collect();
-                let least = spec.split(',').next()?.trim().parse::<usize>().ok()?;
-                (least >= 1, true, close + 1)
-            }
-            _ => (true, false, next),
-        };
-        // A lazy or possessive mark after the quantifier.
-        let after = if quantified && chars.get(after) == Some(&'?') {
-            after + 1
-        } else {
-            after
-        };
+        let (required, quantified, after) = quantifier(&chars, next)?;
         match atom {
             Some(ch) if required => {
                 run.push(ch.to_ascii_lowercase());
@@ -260,6 +219,58 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
     }
     words.push(best);
     Some(words)
+}
+
+/// Where the group or class that opens at `i` ends (the index after its closing bracket);
+/// `None` when it never closes.
+fn skip_group(chars: &[char], i: usize) -> Option<usize> {
+    let (open, close) = if chars[i] == '(' {
+        ('(', ')')
+    } else {
+        ('[', ']')
+    };
+    let mut level = 0usize;
+    let mut j = i;
+    let mut in_class = false;
+    while j < chars.len() {
+        match chars[j] {
+            '\\' => j += 1,
+            '[' if open == '(' && !in_class => in_class = true,
+            ']' if open == '(' && in_class => in_class = false,
+            x if x == open && !in_class => level += 1,
+            x if x == close && (open == '[' || !in_class) => {
+                level -= 1;
+                if level == 0 || open == '[' {
+                    return Some(j + 1);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
+/// The quantifier at `at`, if any: whether it keeps one copy of its atom (`+`, `{n,…}` with
+/// n ≥ 1), whether there is one, and where the next token starts (after a lazy mark too).
+fn quantifier(chars: &[char], at: usize) -> Option<(bool, bool, usize)> {
+    let (required, quantified, after) = match chars.get(at) {
+        Some('+') => (true, true, at + 1),
+        Some('*' | '?') => (false, true, at + 1),
+        Some('{') => {
+            let close = chars[at..].iter().position(|&x| x == '}')? + at;
+            let spec: String = chars[at + 1..close].iter().collect();
+            let least = spec.split(',').next()?.trim().parse::<usize>().ok()?;
+            (least >= 1, true, close + 1)
+        }
+        _ => (true, false, at),
+    };
+    let after = if quantified && chars.get(after) == Some(&'?') {
+        after + 1
+    } else {
+        after
+    };
+    Some((required, quantified, after))
 }
 
 fn check_syntax(kind: &str, value: &str, pattern: &str) -> Result<(), String> {

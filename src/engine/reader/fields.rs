@@ -187,6 +187,16 @@ impl Reader {
                 offset += part.len() + 1;
             }
         }
+        self.read_addr_ports(text, c);
+        for caps in UNIX_ADDR.captures_iter(text) {
+            if let Some(m) = caps.get(0) {
+                c.found_address(m.as_str().to_owned(), m.start(), m.end());
+            }
+        }
+    }
+
+    /// Addresses with ports, in every spelling the reader knows (`ADDR_PORT`).
+    fn read_addr_ports(&self, text: &str, c: &mut Collector) {
         for caps in ADDR_PORT.captures_iter(text) {
             let Some(port) = (1..=22).find_map(|i| caps.name(&format!("p{i}"))) else {
                 continue;
@@ -255,11 +265,6 @@ impl Reader {
                 span: span_of(port),
                 count: 1,
             });
-        }
-        for caps in UNIX_ADDR.captures_iter(text) {
-            if let Some(m) = caps.get(0) {
-                c.found_address(m.as_str().to_owned(), m.start(), m.end());
-            }
         }
     }
 
