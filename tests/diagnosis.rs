@@ -57,6 +57,13 @@ fn run(text: &str, snapshot: Option<&Snapshot>) -> Diagnosis {
     diagnose(&kb, text, &symptoms, snapshot)
 }
 
+/// Diagnoses `text` without a scan and asserts the category that ranks first.
+fn assert_first(text: &str, want: Category) -> Diagnosis {
+    let d = run(text, None);
+    assert_eq!(d.findings[0].category, want, "{text:?}: {:#?}", d.findings);
+    d
+}
+
 #[test]
 fn without_a_scan_the_password_dialog_is_a_bad_password_first_and_says_what_a_scan_would_check() {
     let d = run(DIALOG, None);
@@ -500,28 +507,16 @@ fn an_errno_written_with_spaces_around_its_equals_sign_is_read_and_10013_is_wins
         .collect();
     assert!(keys.iter().any(|k| k == "winsock:10013"), "{keys:?}");
     // Dart's "server socket" is a listener: a refusal on a high Windows port is a reserved range.
-    let d = run(text, None);
-    assert_eq!(
-        d.findings[0].category,
-        Category::ReservedPortRange,
-        "{:#?}",
-        d.findings
-    );
+    assert_first(text, Category::ReservedPortRange);
 }
 
 #[test]
 fn mail_replies_that_read_like_a_bad_password_are_told_apart_by_who_said_them() {
     // Gmail's and Yahoo's IMAP wording reads the same for a mistyped password and for an
     // account password refused from mail programs: the password first, the app password next.
-    let d = run(
+    let d = assert_first(
         "IMAP operation failed\n* NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
-        None,
-    );
-    assert_eq!(
-        d.findings[0].category,
         Category::BadCredentials,
-        "{:#?}",
-        d.findings
     );
     assert!(
         d.findings
@@ -531,46 +526,22 @@ fn mail_replies_that_read_like_a_bad_password_are_told_apart_by_who_said_them() 
         d.findings
     );
     // NetEase's and QQ's reply has no enhanced code; Postfix's has one and stays a bad password.
-    let d = run(
+    assert_first(
         "smtplib.SMTPAuthenticationError: (535, b'Error: authentication failed')",
-        None,
-    );
-    assert_eq!(
-        d.findings[0].category,
         Category::AuthConfig,
-        "{:#?}",
-        d.findings
     );
-    let d = run(
+    assert_first(
         "535 5.7.8 Error: authentication failed: authentication failure",
-        None,
-    );
-    assert_eq!(
-        d.findings[0].category,
         Category::BadCredentials,
-        "{:#?}",
-        d.findings
     );
     // Roundcube's "SMTP Error (220)": the login was never sent, the TLS after STARTTLS failed.
-    let d = run("SMTP Error (220): Authentication failed.", None);
-    assert_eq!(
-        d.findings[0].category,
+    assert_first(
+        "SMTP Error (220): Authentication failed.",
         Category::TlsMismatch,
-        "{:#?}",
-        d.findings
     );
     // Schannel's unusable private key is a TLS fault, never a wrong password.
-    let d = run(
-        "A fatal error occurred when attempting to access the SSL client credential private key. \
-         The error code returned from the cryptographic module is 0x8009030D. The internal error state is 10003.",
-        None,
-    );
-    assert_eq!(
-        d.findings[0].category,
-        Category::TlsMismatch,
-        "{:#?}",
-        d.findings
-    );
+    let d = assert_first("A fatal error occurred when attempting to access the SSL client credential private key. \
+         The error code returned from the cryptographic module is 0x8009030D. The internal error state is 10003.", Category::TlsMismatch);
     assert!(
         d.findings
             .iter()
@@ -582,17 +553,8 @@ fn mail_replies_that_read_like_a_bad_password_are_told_apart_by_who_said_them() 
 
 #[test]
 fn a_size_refusal_outranks_an_unrelated_refused_connection_in_the_same_paste() {
-    let d = run(
-        "postfix/submission/smtpd[21588]: warning: connect to Milter service inet:localhost:54321: Connection refused\n\
-         Then I get that \"Message too large for server\" error message in my email client",
-        None,
-    );
-    assert_eq!(
-        d.findings[0].category,
-        Category::ServerSide,
-        "{:#?}",
-        d.findings
-    );
+    let d = assert_first("postfix/submission/smtpd[21588]: warning: connect to Milter service inet:localhost:54321: Connection refused\n\
+         Then I get that \"Message too large for server\" error message in my email client", Category::ServerSide);
     assert_eq!(d.findings[0].rule_id, "mail-message-too-large");
 }
 

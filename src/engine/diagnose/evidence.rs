@@ -181,10 +181,14 @@ impl Ctx<'_> {
                 )
             }
             SymptomMatcher::Response(re) => {
-                let f = s.responses.iter().find(|r| {
-                    re.may_match(&r.value.to_ascii_lowercase())
-                        && re.regex().is_some_and(|re| re.is_match(r.value.as_bytes()))
-                })?;
+                let (f, _) =
+                    s.responses
+                        .iter()
+                        .zip(self.lowered_responses())
+                        .find(|(r, low)| {
+                            re.may_match(low)
+                                && re.regex().is_some_and(|re| re.is_match(r.value.as_bytes()))
+                        })?;
                 text(
                     format!("the server replied \u{201C}{}\u{201D}", f.value),
                     f.span,

@@ -292,15 +292,17 @@ pub(super) struct Ctx<'a> {
     /// The server the text is about, when the snapshot is of another machine.
     pub(super) elsewhere: Option<String>,
     pub(super) probes: &'a [Probe],
-    /// The regions the reader read closely, in ASCII lower case: what rule patterns' required
-    /// words are looked for in (made on the first pattern that needs them).
-    pub(super) lowered: std::cell::OnceCell<Vec<String>>,
+    /// The regions the reader read closely, then the servers' replies, in ASCII lower case:
+    /// what rule patterns' required words are looked for in (made on the first pattern that
+    /// needs them).
+    pub(super) lowered: std::cell::OnceCell<(Vec<String>, Vec<String>)>,
 }
 
 impl Ctx<'_> {
-    pub(super) fn lowered_regions(&self) -> &[String] {
+    fn lowered(&self) -> &(Vec<String>, Vec<String>) {
         self.lowered.get_or_init(|| {
-            self.symptoms
+            let regions = self
+                .symptoms
                 .regions
                 .iter()
                 .map(|&(start, end)| {
@@ -309,8 +311,23 @@ impl Ctx<'_> {
                         .unwrap_or_default()
                         .to_ascii_lowercase()
                 })
-                .collect()
+                .collect();
+            let replies = self
+                .symptoms
+                .responses
+                .iter()
+                .map(|r| r.value.to_ascii_lowercase())
+                .collect();
+            (regions, replies)
         })
+    }
+
+    pub(super) fn lowered_regions(&self) -> &[String] {
+        &self.lowered().0
+    }
+
+    pub(super) fn lowered_responses(&self) -> &[String] {
+        &self.lowered().1
     }
 }
 

@@ -473,4 +473,20 @@ mod literal_tests {
         assert_eq!(words(r"*abc"), None);
         assert_eq!(words(r"abc\"), None);
     }
+
+    #[test]
+    fn a_pattern_is_not_tried_on_a_text_without_its_words_and_one_without_words_always_is() {
+        let pattern = |s: &str| match super::parse_symptom_matcher(s).expect("parses") {
+            crate::engine::kb::SymptomMatcher::Text(p) => p,
+            other => panic!("{other:?}"),
+        };
+        let p = pattern("text:/helo command rejected|need fully-qualified hostname/");
+        assert!(!p.may_match("535 5.7.8 error: authentication failed"));
+        assert!(
+            p.may_match("504 5.5.2 <styx>: helo command rejected: need fully-qualified hostname")
+        );
+        assert!(p.may_match("x need fully-qualified hostname"));
+        let any = pattern(r"text:/\d{3} [45]\.\d/");
+        assert!(any.may_match(""));
+    }
 }

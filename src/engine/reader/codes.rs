@@ -116,9 +116,8 @@ impl Reader {
             else {
                 continue;
             };
-            // A source line after a file name that has "SMTP" in it (`SMTP.php line 421`) is
-            // not a reply.
-            // PHP's `SMTP.php line 421`, `SMTP.php(421)`, `SMTP.php:421`.
+            // A source line in a file whose name has "SMTP" in it is not a reply: PHP's
+            // `SMTP.php line 421`, `SMTP.php(421)`, `SMTP.php:421`.
             if caps.name("smtp").is_some() {
                 let whole = caps.get(0).map_or("", |w| w.as_str()).to_ascii_lowercase();
                 if [".php", ".py", ".js", ".java", ".cs", ".rb", ".go"]

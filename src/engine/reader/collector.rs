@@ -184,7 +184,8 @@ impl<'n, 'a> Collector<'n, 'a> {
     /// client says it connected to (`dial tcp 203.0.113.5:443`).
     pub(super) fn found_server(&mut self, value: &str, start: usize, end: usize) {
         let value = value.trim().trim_matches(|c| matches!(c, '[' | ']'));
-        if value.is_empty() || value.len() > 255 {
+        // A wildcard (`http://+:80/`, `*:25`, `0.0.0.0`) names every address, not a server.
+        if value.is_empty() || value.len() > 255 || matches!(value, "+" | "*" | "::" | "0.0.0.0") {
             return;
         }
         let span = self.span(start, end);

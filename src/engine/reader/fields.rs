@@ -6,7 +6,7 @@ use super::patterns::{
     capped, ACCOUNT, ADDR_PORT, EVENT_ID, EVENT_SOURCE, PORT_LIST, PORT_WORD, PROTOCOL_FIELD,
     REPLY_LINE, RESPONSE, SERVER, SSL_FLAG, UNIX_ADDR, URL,
 };
-use super::symptoms::{EventMention, Found, PortMention, ServerMention};
+use super::symptoms::{EventMention, Found, PortMention};
 use super::{PhraseTarget, Reader};
 use crate::engine::kb::{fold_space, PortSide};
 use crate::engine::model::Span;
@@ -123,8 +123,8 @@ impl Reader {
             if let Some(p) = self.protocol_alias.get(name) {
                 c.found_protocol(p.clone(), scheme.start(), scheme.end());
             }
-            // The host a program talked to is a server the text names; not a help link's, a
-            // wildcard, or an address this program was binding.
+            // The host a program talked to is a server the text names; not a help link's or an
+            // address this program was binding (wildcards are left out where servers are kept).
             let bound = caps
                 .get(3)
                 .is_some_and(|p| self.context.side(text, p.start()) == PortSide::Local)
@@ -212,14 +212,14 @@ impl Reader {
             {
                 continue;
             }
-            let address = [
+            let address_match = [
                 "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
                 "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr", "bindaddr",
                 "dialaddr", "waitaddr",
             ]
             .iter()
-            .find_map(|k| caps.name(k))
-            .map(|a| match a.as_str() {
+            .find_map(|k| caps.name(k));
+            let address = address_match.map(|a| match a.as_str() {
                 ":::" => "::".to_owned(),
                 other if caps.name("v6").is_some() => format!("[{other}]"),
                 other => other.trim().to_owned(),
@@ -240,12 +240,10 @@ impl Reader {
             } else {
                 self.context.side(text, port.start())
             };
-            if let (PortSide::Remote, Some(a), Some(m)) = (side, &address, caps.get(0)) {
-                // Where a client connected: a server the text names. Wildcards and this
-                // machine's own names are placed later, against the scanned host.
-                if !matches!(a.as_str(), "*" | "::" | "0.0.0.0") {
-                    c.found_server(a, m.start(), port.start().saturating_sub(1).max(m.start()));
-                }
+            if let (PortSide::Remote, Some(a), Some(m)) = (side, &address, address_match) {
+                // Where a client connected: a server the text names (this machine's own names
+                // are placed later, against the scanned host).
+                c.found_server(a, m.start(), m.end());
             }
             if let Some(a) = &address {
                 if !a.is_empty() {
@@ -347,22 +345,8 @@ impl Reader {
             }
         }
         for caps in SERVER.captures_iter(text) {
-            if let Some(m) = caps.get(1).filter(|m| m.len() <= 255) {
-                let span = c.span(m.start(), m.end());
-                let value = m.as_str().trim();
-                let servers = &mut c.symptoms.servers;
-                if let Some(known) = servers.iter_mut().find(|s| s.value == value) {
-                    known.count = known.count.saturating_add(1);
-                } else if servers.len() < super::patterns::MAX_ITEMS {
-                    servers.push(ServerMention {
-                        value: value.to_owned(),
-                        span,
-                        count: 1,
-                        this_machine: None,
-                    });
-                } else {
-                    c.cut = true;
-                }
+            if let Some(m) = caps.get(1) {
+                c.found_server(m.as_str(), m.start(), m.end());
             }
         }
         let mut responses: Vec<(usize, usize, String)> = Vec::new();
@@ -485,14 +469,9 @@ fn span_of(m: regex::Match<'_>) -> Span {
     }
 }
 
-/// Hosts that error texts link to for help, and wildcards: never the server a program talked to.
+/// Hosts that error texts link to for help: never the server a program talked to.
 fn is_reference_host(host: &str) -> bool {
-    let h = host
-        .trim_matches(|c| matches!(c, '[' | ']'))
-        .to_ascii_lowercase();
-    if matches!(h.as_str(), "+" | "*" | "0.0.0.0" | "::" | "") {
-        return true;
-    }
+    let h = host.to_ascii_lowercase();
     const REFERENCE: [&str; 16] = [
         "aka.ms",
         "go.microsoft.com",
