@@ -78,7 +78,7 @@ fn user_rules(n: usize) -> KbSource {
     }
     KbSource {
         name: "user/rules.toml".into(),
-        text,
+        text: text.into(),
         builtin: false,
     }
 }

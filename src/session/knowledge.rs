@@ -165,7 +165,7 @@ pub fn read_folder(dir: &Path, problems: &mut Vec<KbError>) -> Vec<KbSource> {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => out.push(KbSource {
                     name,
-                    text,
+                    text: text.into(),
                     builtin: false,
                 }),
                 Err(_) => problems.push(problem("is not UTF-8 text".into())),

@@ -82,20 +82,31 @@ impl KnowledgeBase {
     }
 }
 
+/// One entry of a knowledge file: a built-in file's as `build.rs` wrote it (JSON, read straight
+/// into its raw type without building a value tree first), a user's as TOML.
+pub(super) enum Entry {
+    Json(&'static serde_json::value::RawValue),
+    Toml(toml::Value),
+}
+
 /// A file's tables (name, line, entries with their lines): from the build-time parse for a
 /// built-in file, from its TOML otherwise. `None` when the TOML does not parse (named in
 /// `errors`).
-type Tables = Vec<(String, usize, Vec<(usize, toml::Value)>)>;
+type Tables = Vec<(String, usize, Vec<(usize, Entry)>)>;
 
 fn tables_of(source: &KbSource, errors: &mut Vec<KbError>) -> Option<Tables> {
     if let Some(json) = super::source::parsed(source) {
-        type Parsed = Vec<(String, Vec<(usize, toml::Value)>)>;
+        type Parsed = Vec<(String, Vec<(usize, &'static serde_json::value::RawValue)>)>;
         if let Ok(parsed) = serde_json::from_str::<Parsed>(json) {
             return Some(
                 parsed
                     .into_iter()
                     .map(|(kind, entries)| {
                         let line = entries.first().map_or(1, |(l, _)| *l);
+                        let entries = entries
+                            .into_iter()
+                            .map(|(l, raw)| (l, Entry::Json(raw)))
+                            .collect();
                         (kind, line, entries)
                     })
                     .collect(),
@@ -122,7 +133,7 @@ fn tables_of(source: &KbSource, errors: &mut Vec<KbError>) -> Option<Tables> {
                 let line = lines.line_of(kind.span().start);
                 let entries = entries
                     .into_iter()
-                    .map(|e| (lines.line_of(e.span().start), e.into_inner()))
+                    .map(|e| (lines.line_of(e.span().start), Entry::Toml(e.into_inner())))
                     .collect();
                 (kind.into_inner(), line, entries)
             })
@@ -191,7 +202,7 @@ impl Ctx<'_> {
     }
 
     /// Reads one entry of table `kind` and adds it, or names what is wrong with it.
-    fn entry(&mut self, kind: &str, line: usize, value: toml::Value, all: &mut Gathered) {
+    fn entry(&mut self, kind: &str, line: usize, value: Entry, all: &mut Gathered) {
         match kind {
             "hresult" => {
                 if let Some((code, info)) = self
@@ -289,25 +300,40 @@ impl Ctx<'_> {
     }
 
     /// The entry as its raw type; a field that is unknown, missing or of the wrong type is named.
-    fn typed<T: DeserializeOwned>(
-        &mut self,
-        kind: &str,
-        line: usize,
-        value: toml::Value,
-    ) -> Option<T> {
-        let id = value
-            .get("id")
-            .or_else(|| value.get("code"))
-            .or_else(|| value.get("name"))
-            .map(|v| match v {
-                toml::Value::String(s) => format!(" '{s}'"),
-                other => format!(" {other}"),
-            })
-            .unwrap_or_default();
-        match value.try_into::<T>() {
+    fn typed<T: DeserializeOwned>(&mut self, kind: &str, line: usize, value: Entry) -> Option<T> {
+        let result = match value {
+            Entry::Json(raw) => serde_json::from_str::<T>(raw.get()).map_err(|e| {
+                // Only a built-in file gets here, and its files are tested: name what we can.
+                let id = serde_json::from_str::<serde_json::Value>(raw.get())
+                    .ok()
+                    .and_then(|v| {
+                        ["id", "code", "name"]
+                            .iter()
+                            .find_map(|k| v.get(*k).map(|x| x.to_string()))
+                    })
+                    .map(|id| format!(" {id}"))
+                    .unwrap_or_default();
+                format!("{kind}{id}: {e}")
+            }),
+            Entry::Toml(value) => {
+                let id = value
+                    .get("id")
+                    .or_else(|| value.get("code"))
+                    .or_else(|| value.get("name"))
+                    .map(|v| match v {
+                        toml::Value::String(s) => format!(" '{s}'"),
+                        other => format!(" {other}"),
+                    })
+                    .unwrap_or_default();
+                value
+                    .try_into::<T>()
+                    .map_err(|e| format!("{kind}{id}: {}", e.message().trim()))
+            }
+        };
+        match result {
             Ok(raw) => Some(raw),
-            Err(e) => {
-                self.error(line, format!("{kind}{id}: {}", e.message().trim()));
+            Err(message) => {
+                self.error(line, message);
                 None
             }
         }
@@ -355,7 +381,7 @@ impl Ctx<'_> {
                 message: raw.message,
                 condition,
                 note: raw.note,
-                source: raw.source,
+                source: raw.source.into(),
             },
         ))
     }
@@ -377,7 +403,7 @@ impl Ctx<'_> {
                 message: raw.message,
                 condition,
                 note: raw.note,
-                source: raw.source,
+                source: raw.source.into(),
             },
         ))
     }
@@ -399,7 +425,7 @@ impl Ctx<'_> {
                 message: None,
                 condition,
                 note: raw.note,
-                source: raw.source,
+                source: raw.source.into(),
             },
         ))
     }
@@ -426,7 +452,7 @@ impl Ctx<'_> {
             message: raw.message,
             meaning: raw.meaning.or(raw.note),
             condition,
-            source: raw.source,
+            source: raw.source.into(),
         })
     }
 
@@ -451,7 +477,7 @@ impl Ctx<'_> {
             meaning: raw.meaning,
             condition,
             protocol,
-            source: raw.source,
+            source: raw.source.into(),
         })
     }
 
@@ -471,7 +497,7 @@ impl Ctx<'_> {
         Some(PhraseInfo {
             text: fold_space(&raw.text),
             condition,
-            source: raw.source,
+            source: raw.source.into(),
         })
     }
 
@@ -814,7 +840,7 @@ mod tests {
     fn source(text: &str) -> KbSource {
         KbSource {
             name: "mine.toml".into(),
-            text: text.into(),
+            text: text.to_owned().into(),
             builtin: false,
         }
     }

@@ -27,6 +27,7 @@ pub use source::{KbSource, BUILTIN_FILES};
 use super::model::{program_kind_words, Category, Condition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 /// A link to where a fact or a fix comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +55,7 @@ pub struct CodeInfo {
     pub condition: Option<Condition>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,7 +67,7 @@ pub struct ErrnoInfo {
     pub message: String,
     pub meaning: Option<String>,
     pub condition: Option<Condition>,
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,14 +79,14 @@ pub struct EventInfo {
     pub condition: Option<Condition>,
     /// The protocol whose listener the event is about, so its port can be inferred.
     pub protocol: Option<String>,
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PhraseInfo {
     pub text: String,
     pub condition: Condition,
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -457,6 +458,15 @@ impl KnowledgeBase {
             }
         }
         out
+    }
+}
+
+/// `s` in lower case; ASCII text (nearly every phrase and message) without the Unicode tables.
+pub fn lowercase(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
     }
 }
 

@@ -1,9 +1,13 @@
 //! The knowledge files built into the binary, and the text of any file handed in.
+use std::borrow::Cow;
+
 /// One TOML file's text and the name to report it by.
 #[derive(Debug, Clone)]
 pub struct KbSource {
     pub name: String,
-    pub text: String,
+    /// A built-in file's text is the binary's own (not copied at each start); a file read from
+    /// disk is owned.
+    pub text: Cow<'static, str>,
     pub builtin: bool,
 }
 
@@ -67,7 +71,7 @@ impl KbSource {
             .iter()
             .map(|(name, text)| KbSource {
                 name: format!("assets/{name}"),
-                text: (*text).to_owned(),
+                text: Cow::Borrowed(*text),
                 builtin: true,
             })
             .collect()

@@ -10,9 +10,11 @@
 
 use super::load::Gathered;
 use super::{
-    fold_space, parse_hex32, CodeInfo, ErrnoInfo, EventInfo, KbError, KbSource, PhraseInfo,
+    fold_space, lowercase, parse_hex32, CodeInfo, ErrnoInfo, EventInfo, KbError, KbSource,
+    PhraseInfo,
 };
 use crate::engine::model::Condition;
+use std::sync::Arc;
 
 /// The header of each kind of table, as the files write it.
 const HEADERS: [(&str, Kind); 9] = [
@@ -59,11 +61,11 @@ const MIN_PHRASE: usize = 12;
 /// Reads one table into `all`; rows that make no sense are named in `errors`.
 pub(super) fn load_table(source: &KbSource, all: &mut Gathered, errors: &mut Vec<KbError>) {
     let mut lines = source.text.lines().enumerate();
-    let mut file_source = String::new();
+    let mut file_source: Arc<str> = Arc::from("");
     let mut kind = None;
     for (i, line) in lines.by_ref() {
         if let Some(s) = line.strip_prefix("# source:") {
-            file_source = s.trim().to_owned();
+            file_source = Arc::from(s.trim());
             continue;
         }
         if line.starts_with('#') || line.trim().is_empty() {
@@ -94,37 +96,43 @@ pub(super) fn load_table(source: &KbSource, all: &mut Gathered, errors: &mut Vec
         std::collections::HashMap::new();
     if kind == Kind::Runtime {
         for line in source.text.lines().filter(|l| !l.starts_with('#')) {
-            let f: Vec<&str> = line.split('\t').collect();
-            if f.len() >= 4 {
+            let mut f = line.split('\t');
+            if let (Some(_), Some(name), Some(_), Some(condition)) =
+                (f.next(), f.next(), f.next(), f.next())
+            {
                 name_conditions
-                    .entry(f[1].trim().to_owned())
+                    .entry(name.trim().to_owned())
                     .or_default()
-                    .insert(f[3].trim().to_owned());
+                    .insert(condition.trim().to_owned());
             }
         }
     }
     let mut table = Table {
         source,
-        file_source: &file_source,
+        file_source,
         all,
         errors,
         name_conditions,
     };
+    // One buffer for every row's fields: a table has thousands of rows, read at each start.
+    let mut fields: Vec<&str> = Vec::with_capacity(8);
     for (i, line) in lines {
-        if line.starts_with('#') || line.trim().is_empty() {
+        if line.starts_with('#') || line.trim_ascii().is_empty() {
             continue;
         }
-        let fields: Vec<&str> = line
-            .split('\t')
-            .map(|f| if f.trim() == "-" { "" } else { f.trim() })
-            .collect();
+        fields.clear();
+        fields.extend(line.split('\t').map(|f| match f.trim_ascii() {
+            "-" => "",
+            f => f,
+        }));
         table.row(i + 1, kind, &fields);
     }
 }
 
 struct Table<'a> {
     source: &'a KbSource,
-    file_source: &'a str,
+    /// The file's `# source:` line, shared by every entry the file gives.
+    file_source: Arc<str>,
     all: &'a mut Gathered,
     errors: &'a mut Vec<KbError>,
     /// For a runtime table: the conditions each exception name stands for.
@@ -159,11 +167,11 @@ impl Table<'_> {
         if text.len() < MIN_PHRASE {
             return;
         }
-        let key = text.to_lowercase();
-        self.all.phrases.entry(key).or_insert(PhraseInfo {
+        let key = lowercase(&text);
+        self.all.phrases.entry(key).or_insert_with(|| PhraseInfo {
             text,
             condition,
-            source: self.file_source.to_owned(),
+            source: self.file_source.clone(),
         });
     }
 
@@ -184,7 +192,7 @@ impl Table<'_> {
             message: (!message.is_empty()).then(|| message.to_owned()),
             condition: condition.filter(|c| *c != Condition::NotAnError),
             note: None,
-            source: self.file_source.to_owned(),
+            source: self.file_source.clone(),
         }
     }
 
@@ -239,11 +247,11 @@ impl Table<'_> {
                     let text = fold_space(f[0]);
                     if text.len() >= 6 {
                         self.all.phrases.insert(
-                            text.to_lowercase(),
+                            lowercase(&text),
                             PhraseInfo {
                                 text,
                                 condition,
-                                source: f[2].to_owned(),
+                                source: f[2].into(),
                             },
                         );
                     }
@@ -333,7 +341,7 @@ impl Table<'_> {
                 message: message.to_owned(),
                 meaning: (!meaning.is_empty()).then(|| meaning.to_owned()),
                 condition: condition.filter(|c| *c != Condition::NotAnError),
-                source: self.file_source.to_owned(),
+                source: self.file_source.clone(),
             });
         match platform {
             "linux" => {
@@ -368,7 +376,7 @@ impl Table<'_> {
             meaning: f[4].to_owned(),
             condition: condition.filter(|c| c.is_specific()),
             protocol: None,
-            source: self.file_source.to_owned(),
+            source: self.file_source.clone(),
         });
         // The longest literal stretch of the message stands for it: `%1` and `%n` are inserts.
         let longest = f[2]

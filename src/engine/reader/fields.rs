@@ -164,6 +164,19 @@ impl Reader {
                 });
             }
         }
+        for (start, end) in argument_ports(text) {
+            if let Some(port) = valid_port(&text[start..end]) {
+                c.port(PortMention {
+                    port,
+                    side: self.context.side(text, start),
+                    address: None,
+                    protocol: None,
+                    inferred: false,
+                    span: Span { start, end },
+                    count: 1,
+                });
+            }
+        }
         for caps in PORT_LIST.captures_iter(text) {
             let Some(list) = caps.get(1) else { continue };
             let mut offset = list.start();
@@ -495,4 +508,104 @@ fn is_reference_host(host: &str) -> bool {
         || h.starts_with("support.")
         || h.starts_with("help.")
         || h.ends_with(".wikipedia.org")
+}
+
+/// Ports written as a separate argument or field rather than after the word "port": the last
+/// argument of a test connection (`telnet mail.example.com 25`, `nc -vz 192.0.2.7 587`), a mail
+/// library's `connect imap.gmail.com 993`, getaddrinfo's service as PostgreSQL prints it
+/// (`service "5432"`), and Net-SNMP's `specified endpoint "udp:161"`. Read by hand: as one more
+/// pattern these cost more to build at start-up than the rest of the port patterns together.
+fn argument_ports(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let digits_at = |i: usize| {
+        let end = i + b[i..]
+            .iter()
+            .take(6)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        (end > i && end - i <= 5 && !b.get(end).is_some_and(|c| c.is_ascii_alphanumeric()))
+            .then_some((i, end))
+    };
+    // A host token: letters, digits, dots, dashes, with at least one dot.
+    let host_end = |i: usize| {
+        let end = i + b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+            .count();
+        (end > i && b[i..end].contains(&b'.') && b[i].is_ascii_alphanumeric()).then_some(end)
+    };
+    for word in ["telnet ", "nc ", "ncat ", "netcat ", "connect "] {
+        for (at, _) in text.match_indices(word) {
+            if at > 0 && b[at - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            let mut i = at + word.len();
+            // Options before the host (`nc -vz`, `telnet -4`); `connect` takes none.
+            while word != "connect " && b.get(i) == Some(&b'-') {
+                i += b[i..]
+                    .iter()
+                    .take_while(|c| !c.is_ascii_whitespace())
+                    .count();
+                i += b[i..].iter().take_while(|&&c| c == b' ').count();
+            }
+            let Some(end) = host_end(i) else { continue };
+            if b.get(end) == Some(&b' ') {
+                out.extend(digits_at(end + 1));
+            }
+        }
+    }
+    for (at, word) in text.match_indices("service \"") {
+        out.extend(digits_at(at + word.len()).filter(|&(_, e)| b.get(e) == Some(&b'"')));
+    }
+    for (at, word) in text.match_indices("specified endpoint \"") {
+        let open = at + word.len();
+        let Some(close) = text[open..]
+            .find('"')
+            .map(|c| open + c)
+            .filter(|c| c - open <= 80)
+        else {
+            continue;
+        };
+        let last = text[open..close].rfind(':').map_or(open, |c| open + c + 1);
+        out.extend(digits_at(last).filter(|&(_, e)| e == close));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::argument_ports;
+
+    fn ports(text: &str) -> Vec<&str> {
+        argument_ports(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect()
+    }
+
+    #[test]
+    fn ports_given_as_an_argument_or_a_quoted_service_are_read() {
+        assert_eq!(ports("$ telnet mail.example.com 25\nTrying…"), ["25"]);
+        assert_eq!(ports("nc -vz 192.0.2.7 587"), ["587"]);
+        assert_eq!(ports("ssl connect imap.gmail.com 993 2"), ["993"]);
+        assert_eq!(
+            ports(r#"could not translate host name "localhost", service "5432" to address"#),
+            ["5432"]
+        );
+        assert_eq!(
+            ports(r#"Error opening specified endpoint "udp:161""#),
+            ["161"]
+        );
+        assert_eq!(ports(r#"Error opening specified endpoint "161""#), ["161"]);
+    }
+
+    #[test]
+    fn words_that_only_look_like_it_are_not_ports() {
+        // No host with a dot, a word that merely ends in "connect", a number that runs on.
+        assert!(ports("could not connect to server 25 times").is_empty());
+        assert!(ports("disconnect host.example.com 25").is_empty());
+        assert!(ports("telnet mail.example.com 123456").is_empty());
+        assert!(ports(r#"service "http" unknown"#).is_empty());
+    }
 }

@@ -22,31 +22,33 @@ pub(super) fn re(pattern: &str) -> Regex {
 /// read then finds them built (a pattern being built when the reader reaches it is waited for,
 /// never built twice).
 pub fn warm_up() {
-    LazyLock::force(&HEX);
-    LazyLock::force(&WSA_NAME);
-    LazyLock::force(&ERRNO_NAME);
-    LazyLock::force(&ERR_NUMBER);
-    LazyLock::force(&PORT_WORD);
-    LazyLock::force(&PORT_LIST);
+    // Last used first: the reader builds whatever it reaches before this thread has, from the
+    // first pattern it uses, so the two meet in the middle instead of one waiting on the other.
+    LazyLock::force(&LINUX_SIGNS);
+    LazyLock::force(&MACOS_SIGNS);
+    LazyLock::force(&WINDOWS_SIGNS);
+    LazyLock::force(&REPLY_LINE);
+    LazyLock::force(&RESPONSE);
+    LazyLock::force(&SERVER);
+    LazyLock::force(&ACCOUNT);
+    LazyLock::force(&SSL_FLAG);
     LazyLock::force(&ADDR_PORT);
     LazyLock::force(&UNIX_ADDR);
+    LazyLock::force(&PORT_LIST);
+    LazyLock::force(&PORT_WORD);
     LazyLock::force(&URL);
-    LazyLock::force(&SSL_FLAG);
-    LazyLock::force(&ACCOUNT);
-    LazyLock::force(&SERVER);
-    LazyLock::force(&RESPONSE);
-    LazyLock::force(&REPLY_LINE);
-    LazyLock::force(&SMTP_CODE);
-    LazyLock::force(&SMTP_ENHANCED);
-    LazyLock::force(&CURL_CODE);
-    LazyLock::force(&TLS_ALERT);
-    LazyLock::force(&WIN32_CODE);
     LazyLock::force(&PROTOCOL_FIELD);
     LazyLock::force(&EVENT_ID);
     LazyLock::force(&EVENT_SOURCE);
-    LazyLock::force(&WINDOWS_SIGNS);
-    LazyLock::force(&LINUX_SIGNS);
-    LazyLock::force(&MACOS_SIGNS);
+    LazyLock::force(&WIN32_CODE);
+    LazyLock::force(&TLS_ALERT);
+    LazyLock::force(&CURL_CODE);
+    LazyLock::force(&SMTP_ENHANCED);
+    LazyLock::force(&SMTP_CODE);
+    LazyLock::force(&ERRNO_NAME);
+    LazyLock::force(&WSA_NAME);
+    LazyLock::force(&HEX);
+    LazyLock::force(&ERR_NUMBER);
 }
 
 pub(super) static HEX: LazyLock<Regex> =
@@ -67,7 +69,7 @@ pub(super) static ERR_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:Got error: (?P<mysql>\d{1,5}):)(?P<mysqlmsg>[^\n]*)",
         r"|(?i:\bError (?P<uv>-\d{1,4}) E[A-Z]+)",
         r"|(?i:Socket Error:?\s*(?P<socket>\d{4,5}))",
-        r"|(?i:\b(?:error|code|err)[\s:=#(]{1,3}(?P<generic>1[01]\d{3})\b)",
+        r"|(?i:\b(?:error|code|err|status)[\s:=#(]{1,3}(?P<generic>1[01]\d{3})\b)",
         r"|\((?P<paren>1[01]\d{3})\)",
         r#"|\bOs \{ code: (?P<rustos>\d{1,5}), kind: \w+, message: "(?P<rustmsg>[^"\n]+)""#,
         // A socket call's name with the number C's perror-less examples print: `bind() failed. (98)`.
@@ -96,8 +98,9 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|\(\s*'(?P<pyaddr>[^'\n]*)',\s*(?P<p9>\d{1,5})\s*(?:,\s*\d+\s*)*\)",
         r"|(?i:peeraddr=)(?P<peer>[\w.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<p10>\d{1,5})\b",
         r"|\b(?P<host>[A-Za-z][\w\-]*(?:\.[\w\-]+)+\.[A-Za-z]{2,}):(?P<p11>\d{2,5})\b",
-        // Node prints IPv6 without brackets: `connect ECONNREFUSED ::1:3306`.
-        r"|(?:E[A-Z]{4,14}:?(?: [a-z ]+)?|\bconnect|\blisten)\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
+        // Node prints IPv6 without brackets: `connect ECONNREFUSED ::1:3306`; Redis too
+        // (`listening socket ::1:6379`).
+        r"|(?:E[A-Z]{4,14}:?(?: [a-z ]+)?|\bconnect|\blisten|\bsocket)\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
         // A service name and port as proxies and compose files write them: `"node1:8080"`.
         r"|[\x22'](?P<qhost>[A-Za-z][\w.\-]{0,62}):(?P<p13>\d{2,5})[\x22'/]",
         // `Any:25`, `All:80`: .NET and Windows servers' way of saying every address.

@@ -11,7 +11,7 @@
 //! the places a phrase can start: word starts and punctuation.
 
 use super::PhraseTarget;
-use crate::engine::kb::{fold_space, KnowledgeBase};
+use crate::engine::kb::{fold_space, lowercase, KnowledgeBase};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -299,7 +299,7 @@ impl Phrases {
         let mut keys: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<PhraseTarget>> = Vec::new();
         let mut add = |text: &str, target: PhraseTarget| {
-            let key = fold_space(&text.to_lowercase());
+            let key = fold_space(&lowercase(text));
             let key = key.trim_end_matches(['.', ' ']).to_owned();
             if key.len() < 6 {
                 return;
