@@ -555,6 +555,33 @@ fn argument_ports(text: &str) -> Vec<(usize, usize)> {
             }
         }
     }
+    // An address the user blanked out before pasting: `(x.x.x.x:143)`, `xxx.xxx.12.7:25`.
+    for (at, _) in text.match_indices(':') {
+        // ASCII bytes only, so the start is always a character boundary.
+        let start = at
+            - b[..at]
+                .iter()
+                .rev()
+                .take_while(|&&c| c.is_ascii_digit() || matches!(c, b'.' | b'x' | b'X'))
+                .count();
+        let host = &text[start..at];
+        if host.matches('.').count() == 3
+            && host.contains(['x', 'X'])
+            && host.split('.').all(|p| (1..=3).contains(&p.len()))
+        {
+            out.extend(digits_at(at + 1));
+        }
+    }
+    // Node's `bind EADDRINUSE null:3000`, where the address it was given was empty.
+    for (at, word) in text.match_indices(" null:") {
+        let before = text[..at].rsplit(' ').next().unwrap_or("");
+        if before.len() > 3
+            && before.starts_with('E')
+            && before[1..].bytes().all(|c| c.is_ascii_uppercase())
+        {
+            out.extend(digits_at(at + word.len()));
+        }
+    }
     for (at, word) in text.match_indices("service \"") {
         out.extend(digits_at(at + word.len()).filter(|&(_, e)| b.get(e) == Some(&b'"')));
     }
@@ -598,6 +625,11 @@ mod tests {
             ["161"]
         );
         assert_eq!(ports(r#"Error opening specified endpoint "161""#), ["161"]);
+        assert_eq!(ports("Error: bind EADDRINUSE null:3000"), ["3000"]);
+        assert_eq!(
+            ports("secure connect to xyz.de (x.x.x.x:143): error"),
+            ["143"]
+        );
     }
 
     #[test]
@@ -607,5 +639,7 @@ mod tests {
         assert!(ports("disconnect host.example.com 25").is_empty());
         assert!(ports("telnet mail.example.com 123456").is_empty());
         assert!(ports(r#"service "http" unknown"#).is_empty());
+        assert!(ports("value was null:3000").is_empty());
+        assert!(ports("version 1.2.3.4:5 and box.x:25").is_empty());
     }
 }

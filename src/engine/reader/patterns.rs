@@ -128,7 +128,7 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
 pub(super) static URL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(https?|ftp|ldaps?|imaps?|pop3s?|smtps?)://(\[[0-9a-f:.]+\]|[^/\s:'\x22]+)(?::(\d{1,5}))?",
+        r"(?i)\b(https?|ftp|ldaps?|imaps?|pop3s?|smtps?|tcp|redis|amqps?|mqtts?|mongodb|postgres(?:ql)?|mysql)://(\[[0-9a-f:.]+\]|[^/\s:'\x22]+)(?::(\d{1,5}))?",
     )
 });
 pub(super) static SSL_FLAG: LazyLock<Regex> =
