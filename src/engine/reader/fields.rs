@@ -549,7 +549,13 @@ fn argument_ports(text: &str) -> Vec<(usize, usize)> {
                     .count();
                 i += b[i..].iter().take_while(|&&c| c == b' ').count();
             }
-            let Some(end) = host_end(i) else { continue };
+            // A host the user replaced with a placeholder: `nc <host that is up> 123`.
+            let placeholder = (b.get(i) == Some(&b'<'))
+                .then(|| text[i..].find('>').filter(|&e| e <= 80).map(|e| i + e + 1))
+                .flatten();
+            let Some(end) = placeholder.or_else(|| host_end(i)) else {
+                continue;
+            };
             if b.get(end) == Some(&b' ') {
                 out.extend(digits_at(end + 1));
             }
@@ -615,6 +621,7 @@ mod tests {
     fn ports_given_as_an_argument_or_a_quoted_service_are_read() {
         assert_eq!(ports("$ telnet mail.example.com 25\nTrying…"), ["25"]);
         assert_eq!(ports("nc -vz 192.0.2.7 587"), ["587"]);
+        assert_eq!(ports("$ nc <host that is definitely up> 123"), ["123"]);
         assert_eq!(ports("ssl connect imap.gmail.com 993 2"), ["993"]);
         assert_eq!(
             ports(r#"could not translate host name "localhost", service "5432" to address"#),
