@@ -627,3 +627,49 @@ fn ports_and_replies_are_read_in_go_selinux_python_and_php_shapes() {
         .collect();
     assert_eq!(servers, vec!["api.example.com".to_owned()]);
 }
+
+#[test]
+fn texts_that_only_say_tls_failed_or_a_connection_was_blocked_name_that_condition() {
+    // Words no table has: the fallbacks answer, below any rule that knows more.
+    let d = assert_first(
+        "Sync failed: the secure connection to the server could not be established.",
+        Category::TlsMismatch,
+    );
+    assert_eq!(d.findings[0].rule_id, "condition-tls-words");
+    assert!(d.findings[0].confidence <= 0.25, "{:#?}", d.findings);
+    let d = assert_first(
+        "Sync stopped: a firewall stops the connection to the mail host.",
+        Category::Firewall,
+    );
+    assert_eq!(d.findings[0].rule_id, "condition-firewall-words");
+    // Outlook's "Secure(SSL): No, Server Error" is a field, not a TLS failure.
+    let d = run(DIALOG, None);
+    assert!(
+        d.findings
+            .iter()
+            .all(|f| f.rule_id != "condition-tls-words"),
+        "{:#?}",
+        d.findings
+    );
+}
+
+#[test]
+fn no_route_to_host_reads_as_a_firewall_reject_unless_the_address_is_ipv6() {
+    // EHOSTUNREACH is "host unreachable" in every table, so the reject rule sees it.
+    let d = assert_first(
+        "ssh: connect to host 192.0.2.7 port 22: No route to host",
+        Category::Firewall,
+    );
+    assert_eq!(d.findings[0].rule_id, "no-route-to-host-firewall-reject");
+    assert!(
+        d.findings
+            .iter()
+            .any(|f| f.category == Category::ServerUnreachable),
+        "a host that is down reads the same, and stays listed: {:#?}",
+        d.findings
+    );
+    assert_first(
+        "connect to smtp.gmail.com[2a00:1450:400c:c08::6d]:587: Network is unreachable",
+        Category::AddressUnavailable,
+    );
+}

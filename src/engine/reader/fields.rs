@@ -150,21 +150,8 @@ impl Reader {
     }
 
     pub(super) fn read_ports(&self, text: &str, c: &mut Collector) {
-        for caps in PORT_WORD.captures_iter(text) {
-            let Some(m) = caps.get(1) else { continue };
-            if let Some(port) = valid_port(m.as_str()) {
-                c.port(PortMention {
-                    port,
-                    side: self.context.side(text, m.start()),
-                    address: None,
-                    protocol: None,
-                    inferred: false,
-                    span: span_of(m),
-                    count: 1,
-                });
-            }
-        }
-        for (start, end) in argument_ports(text) {
+        // A port the text writes as a bare number, with nothing saying which address it is.
+        let mut bare_port = |start: usize, end: usize| {
             if let Some(port) = valid_port(&text[start..end]) {
                 c.port(PortMention {
                     port,
@@ -176,27 +163,22 @@ impl Reader {
                     count: 1,
                 });
             }
+        };
+        for caps in PORT_WORD.captures_iter(text) {
+            if let Some(m) = caps.get(1) {
+                bare_port(m.start(), m.end());
+            }
+        }
+        for (start, end) in argument_ports(text) {
+            bare_port(start, end);
         }
         for caps in PORT_LIST.captures_iter(text) {
             let Some(list) = caps.get(1) else { continue };
             let mut offset = list.start();
             for part in list.as_str().split(',') {
                 let trimmed = part.trim();
-                if let Some(port) = valid_port(trimmed) {
-                    let start = offset + part.find(trimmed).unwrap_or(0);
-                    c.port(PortMention {
-                        port,
-                        side: self.context.side(text, start),
-                        address: None,
-                        protocol: None,
-                        inferred: false,
-                        span: Span {
-                            start,
-                            end: start + trimmed.len(),
-                        },
-                        count: 1,
-                    });
-                }
+                let start = offset + part.find(trimmed).unwrap_or(0);
+                bare_port(start, start + trimmed.len());
                 offset += part.len() + 1;
             }
         }

@@ -61,26 +61,10 @@ pub struct Reader {
 impl Reader {
     pub fn new(kb: impl Into<Arc<KnowledgeBase>>) -> Self {
         let kb: Arc<KnowledgeBase> = kb.into();
-        // The phrase index is half of the build and needs nothing else built here: the second
-        // core makes it while this one builds the matchers (start-up is on the path of every
-        // `diagnose` a script runs).
-        let (phrases, (programs, program_names), (protocol_words, protocol_alias), context) =
-            std::thread::scope(|scope| {
-                let phrases = std::thread::Builder::new()
-                    .name("phrase index".into())
-                    .spawn_scoped(scope, || phrases::Phrases::build(&kb));
-                let programs = program_matcher(&kb);
-                let protocols = protocol_matcher(&kb);
-                let context = context::ContextFinder::build(&kb);
-                // A thread that cannot be started leaves the work to this one.
-                let phrases = match phrases {
-                    Ok(handle) => handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    Err(_) => phrases::Phrases::build(&kb),
-                };
-                (phrases, programs, protocols, context)
-            });
+        let phrases = phrases::Phrases::build(&kb);
+        let (programs, program_names) = program_matcher(&kb);
+        let (protocol_words, protocol_alias) = protocol_matcher(&kb);
+        let context = context::ContextFinder::build(&kb);
         let errno_by_name = kb
             .errno
             .iter()

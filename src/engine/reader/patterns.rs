@@ -22,33 +22,31 @@ pub(super) fn re(pattern: &str) -> Regex {
 /// read then finds them built (a pattern being built when the reader reaches it is waited for,
 /// never built twice).
 pub fn warm_up() {
-    // Last used first: the reader builds whatever it reaches before this thread has, from the
-    // first pattern it uses, so the two meet in the middle instead of one waiting on the other.
-    LazyLock::force(&LINUX_SIGNS);
-    LazyLock::force(&MACOS_SIGNS);
-    LazyLock::force(&WINDOWS_SIGNS);
-    LazyLock::force(&REPLY_LINE);
-    LazyLock::force(&RESPONSE);
-    LazyLock::force(&SERVER);
-    LazyLock::force(&ACCOUNT);
-    LazyLock::force(&SSL_FLAG);
+    LazyLock::force(&HEX);
+    LazyLock::force(&WSA_NAME);
+    LazyLock::force(&ERRNO_NAME);
+    LazyLock::force(&ERR_NUMBER);
+    LazyLock::force(&PORT_WORD);
+    LazyLock::force(&PORT_LIST);
     LazyLock::force(&ADDR_PORT);
     LazyLock::force(&UNIX_ADDR);
-    LazyLock::force(&PORT_LIST);
-    LazyLock::force(&PORT_WORD);
     LazyLock::force(&URL);
+    LazyLock::force(&SSL_FLAG);
+    LazyLock::force(&ACCOUNT);
+    LazyLock::force(&SERVER);
+    LazyLock::force(&RESPONSE);
+    LazyLock::force(&REPLY_LINE);
+    LazyLock::force(&SMTP_CODE);
+    LazyLock::force(&SMTP_ENHANCED);
+    LazyLock::force(&CURL_CODE);
+    LazyLock::force(&TLS_ALERT);
+    LazyLock::force(&WIN32_CODE);
     LazyLock::force(&PROTOCOL_FIELD);
     LazyLock::force(&EVENT_ID);
     LazyLock::force(&EVENT_SOURCE);
-    LazyLock::force(&WIN32_CODE);
-    LazyLock::force(&TLS_ALERT);
-    LazyLock::force(&CURL_CODE);
-    LazyLock::force(&SMTP_ENHANCED);
-    LazyLock::force(&SMTP_CODE);
-    LazyLock::force(&ERRNO_NAME);
-    LazyLock::force(&WSA_NAME);
-    LazyLock::force(&HEX);
-    LazyLock::force(&ERR_NUMBER);
+    LazyLock::force(&WINDOWS_SIGNS);
+    LazyLock::force(&LINUX_SIGNS);
+    LazyLock::force(&MACOS_SIGNS);
 }
 
 pub(super) static HEX: LazyLock<Regex> =
