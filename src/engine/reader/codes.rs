@@ -112,6 +112,7 @@ impl Reader {
                 .or_else(|| caps.name("pair"))
                 .or_else(|| caps.name("smtp"))
                 .or_else(|| caps.name("py"))
+                .or_else(|| caps.name("tup"))
                 .or_else(|| caps.name("ctx"))
             else {
                 continue;

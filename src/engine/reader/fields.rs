@@ -193,7 +193,7 @@ impl Reader {
     /// Addresses with ports, in every spelling the reader knows (`ADDR_PORT`).
     fn read_addr_ports(&self, text: &str, c: &mut Collector) {
         for caps in ADDR_PORT.captures_iter(text) {
-            let Some(port) = (1..=22).find_map(|i| caps.name(&format!("p{i}"))) else {
+            let Some(port) = (1..=25).find_map(|i| caps.name(&format!("p{i}"))) else {
                 continue;
             };
             let Some(n) = valid_port(port.as_str()) else {
@@ -210,7 +210,7 @@ impl Reader {
             let address_match = [
                 "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
                 "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr", "bindaddr",
-                "dialaddr", "waitaddr",
+                "dialaddr", "waitaddr", "connaddr", "jmhost",
             ]
             .iter()
             .find_map(|k| caps.name(k));
@@ -228,9 +228,11 @@ impl Reader {
                 || caps.name("pipeaddr").is_some()
                 || caps.name("dialaddr").is_some()
                 || caps.name("waitaddr").is_some()
+                || caps.name("connaddr").is_some()
+                || caps.name("jmhost").is_some()
             {
                 PortSide::Remote
-            } else if caps.name("p22").is_some() {
+            } else if caps.name("p22").is_some() || caps.name("p25").is_some() {
                 PortSide::Local
             } else {
                 self.context.side(text, port.start())

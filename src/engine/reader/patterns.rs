@@ -121,6 +121,12 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:\btimeout when waiting for)\s+(?P<waitaddr>[^\s:]+):(?P<p21>\d{1,5})\b",
         // SELinux's `avc: denied { name_bind } for ... src=9103`: the port it would not bind.
         r"|(?i:\bdenied\s+\{\s*name_bind\s*\}[ -~]{0,300}?\bsrc=)(?P<p22>\d{1,5})\b",
+        // Node Redis's `Redis connection to redis-server:6379 failed`: a compose service name.
+        r"|(?i:\bconnection to)\s+(?P<connaddr>[A-Za-z][\w\-]*):(?P<p23>\d{2,5})\b",
+        // JavaMail's `Couldn't connect to host, port: smtp.example.com, 465; timeout -1`.
+        r"|(?i:\bconnect to host, port:)\s*(?P<jmhost>[\w.\-]+),\s*(?P<p24>\d{1,5})\b",
+        // Elasticsearch's `BindTransportException[Failed to bind to [30381]]`.
+        r"|(?i:\bbind to)\s*\[(?P<p25>\d{1,5})\]",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
@@ -146,7 +152,9 @@ pub(super) static SMTP_CODE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?m)(?i:Server Error:\s*)(?P<se>[2-5]\d\d)\b",
         r"|\b(?P<pair>[245]\d\d)[ \-][245]\.\d{1,3}\.\d{1,3}\b",
         r"|(?i:\bSMTP\b[^\n]{0,40}?\b)(?P<smtp>[45]\d\d)\b",
-        r"|(?i:SMTP\w*Error:?\s*\()(?P<py>[45]\d\d),",
+        r"|(?i:SMTP\w*(?:Error|Refused|Exception):?\s*\()(?P<py>[45]\d\d),",
+        // Python's reply tuple on a line of its own: `(550, b'Unauthenticated senders not allowed', …)`.
+        r"|^\((?P<tup>[45]\d\d), b?['\x22]",
         r"|(?i:(?:^|\s)(?:S:|<<<|<-)\s*|\b(?:said|replied|response|returned|reply code|status code|diagnostic-code:\s*smtp;)\s*:?\s*)(?P<ctx>[45]\d\d)\b",
     ))
 });
@@ -252,7 +260,7 @@ pub(super) const NOT_PROGRAM_WORDS: [&str; 3] = ["system", "server", "service"];
 /// Signs that a text comes from Windows, Linux or macOS.
 pub(super) static WINDOWS_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:\b[A-Za-z]:\\[A-Za-z]|\bWinError\b|\bWindows\b|\.exe\b|\bPS [A-Z]:|\bEvent Viewer\b|\bnetsh\b|\bpowershell\b|\bWSA[A-Z]+\b|\bSystem\.Net\.|\bEventID\b|\b0x8007[0-9A-Fa-f]{4}\b|\bIIS Express\b|\bW3SVC\b|\bapplicationhost\.config\b)",
+        r"(?:\b[A-Za-z]:\\[A-Za-z]|\bWinError\b|\bWindows\b|\.exe\b|\bPS [A-Z]:|\bEvent Viewer\b|\bnetsh\b|\bpowershell\b|\bWSA[A-Z]+\b|\bSystem\.Net\.|\bEventID\b|\b0x8007[0-9A-Fa-f]{4}\b|\bIIS Express\b|\bW3SVC\b|\bapplicationhost\.config\b|\bx86_64-(?:pc-)?windows\b)",
     )
 });
 pub(super) static LINUX_SIGNS: LazyLock<Regex> = LazyLock::new(|| {
