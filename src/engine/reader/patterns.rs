@@ -98,7 +98,7 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|\b(?P<host>[A-Za-z][\w\-]*(?:\.[\w\-]+)+\.[A-Za-z]{2,}):(?P<p11>\d{2,5})\b",
         // Node prints IPv6 without brackets: `connect ECONNREFUSED ::1:3306`; Redis too
         // (`listening socket ::1:6379`).
-        r"|(?:E[A-Z]{4,14}:?(?: [a-z ]+)?|\bconnect|\blisten|\bsocket)\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
+        r"|(?:E[A-Z]{4,14}:?(?: [a-z ]+)?|\bconnect|\blisten|\bsocket|(?i:\bconnection to))\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
         // A service name and port as proxies and compose files write them: `"node1:8080"`.
         r"|[\x22'](?P<qhost>[A-Za-z][\w.\-]{0,62}):(?P<p13>\d{2,5})[\x22'/]",
         // `Any:25`, `All:80`: .NET and Windows servers' way of saying every address.
@@ -127,6 +127,12 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:\bconnect to host, port:)\s*(?P<jmhost>[\w.\-]+),\s*(?P<p24>\d{1,5})\b",
         // Elasticsearch's `BindTransportException[Failed to bind to [30381]]`.
         r"|(?i:\bbind to)\s*\[(?P<p25>\d{1,5})\]",
+        // Postfix's `relay=mail.example.com[192.0.2.7]:25`: where it delivered or tried to.
+        r"|\brelay=(?P<relayhost>[^\s\[,]+)\[[^\]\s]*\]:(?P<p26>\d{1,5})\b",
+        // A quoted address with its host left out: wg-quick's ``Name or service not known: `:58210'``.
+        r"|[`'\x22]:(?P<p27>\d{2,5})['\x22]",
+        // A quoted host, then the port: Vapor's `could not bind to 'test.example.com':8080`.
+        r"|'(?P<qhost2>[A-Za-z0-9][\w.\-]*)':(?P<p28>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
