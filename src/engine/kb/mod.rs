@@ -473,16 +473,28 @@ pub fn lowercase(s: &str) -> String {
 /// Collapses runs of white space to one space, so phrases match across wrapped lines.
 pub fn fold_space(s: &str) -> String {
     let b = s.as_bytes();
-    let plain = !b.first().is_some_and(u8::is_ascii_whitespace)
-        && !b.last().is_some_and(u8::is_ascii_whitespace)
-        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-        && !b.iter().any(|&c| c.is_ascii_whitespace() && c != b' ')
-        && s.is_ascii();
-    if plain {
-        // Most phrases and messages are already single-spaced ASCII.
+    // Most phrases and messages are already single-spaced: one pass to tell, no second copy.
+    let mut prev_space = true;
+    let mut plain = true;
+    for &c in b {
+        let space = c.is_ascii_whitespace();
+        if space && (prev_space || c != b' ') || !c.is_ascii() {
+            plain = false;
+            break;
+        }
+        prev_space = space;
+    }
+    if plain && !prev_space {
         return s.to_owned();
     }
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 #[cfg(test)]

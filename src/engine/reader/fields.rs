@@ -193,7 +193,7 @@ impl Reader {
     /// Addresses with ports, in every spelling the reader knows (`ADDR_PORT`).
     fn read_addr_ports(&self, text: &str, c: &mut Collector) {
         for caps in ADDR_PORT.captures_iter(text) {
-            let Some(port) = (1..=28).find_map(|i| caps.name(&format!("p{i}"))) else {
+            let Some(port) = (1..=30).find_map(|i| caps.name(&format!("p{i}"))) else {
                 continue;
             };
             let Some(n) = valid_port(port.as_str()) else {
@@ -208,9 +208,29 @@ impl Reader {
                 continue;
             }
             let address_match = [
-                "v4", "v6", "any6", "star", "local", "dovaddr", "pyaddr", "peer", "host",
-                "nodeaddr", "qhost", "anyaddr", "pyb", "sclient", "pipeaddr", "bindaddr",
-                "dialaddr", "waitaddr", "connaddr", "jmhost", "relayhost", "qhost2",
+                "v4",
+                "v6",
+                "any6",
+                "star",
+                "local",
+                "dovaddr",
+                "pyaddr",
+                "peer",
+                "host",
+                "nodeaddr",
+                "qhost",
+                "anyaddr",
+                "pyb",
+                "sclient",
+                "pipeaddr",
+                "bindaddr",
+                "dialaddr",
+                "waitaddr",
+                "connaddr",
+                "jmhost",
+                "relayhost",
+                "qhost2",
+                "enfhost",
             ]
             .iter()
             .find_map(|k| caps.name(k));
@@ -231,6 +251,7 @@ impl Reader {
                 || caps.name("connaddr").is_some()
                 || caps.name("jmhost").is_some()
                 || caps.name("relayhost").is_some()
+                || caps.name("enfhost").is_some()
             {
                 PortSide::Remote
             } else if caps.name("p22").is_some() || caps.name("p25").is_some() {

@@ -106,7 +106,7 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         // Python's bytes: `b'127.0.0.1':1080`.
         r"|b'(?P<pyb>[0-9A-Fa-f:.]{2,45})':(?P<p15>\d{1,5})\b",
         // `openssl s_client -connect kafka-9092:9093`, `nc host 25`-style targets.
-        r"|-connect\s+(?P<sclient>[\w.\-]+):(?P<p16>\d{1,5})\b",
+        r"|-connect\s+(?P<sclient>(?:<[^>\n]{1,40}>)?[\w.\-]*):(?P<p16>\d{1,5})\b",
         // wget's "Connecting to host (host)|192.0.2.7|:443... connected.": where it connected.
         r"|\|(?P<pipeaddr>[0-9A-Fa-f:.]{2,45})\|:(?P<p17>\d{1,5})\b",
         // Java's `Address already in use: JVM_Bind:8080`.
@@ -133,12 +133,16 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|[`'\x22]:(?P<p27>\d{2,5})['\x22]",
         // A quoted host, then the port: Vapor's `could not bind to 'test.example.com':8080`.
         r"|'(?P<qhost2>[A-Za-z0-9][\w.\-]*)':(?P<p28>\d{1,5})\b",
+        // Node's `getaddrinfo ENOTFOUND abc123 abc123:4502`: the name it could not resolve.
+        r"|\bENOTFOUND\s+\S+\s+(?P<enfhost>[\w.\-]+):(?P<p29>\d{1,5})\b",
+        // pasta's `Listen failed for HOST TCP port */80`: every address, one port.
+        r"|\bport \*/(?P<p30>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
 pub(super) static URL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(https?|ftp|ldaps?|imaps?|pop3s?|smtps?|tcp|redis|amqps?|mqtts?|mongodb|postgres(?:ql)?|mysql)://(\[[0-9a-f:.]+\]|[^/\s:'\x22]+)(?::(\d{1,5}))?",
+        r"(?i)\b(https?|ftps?|sftp|ssh|telnet|ldaps?|imaps?|pop3s?|smtps?|tcp|redis|amqps?|mqtts?|mongodb|postgres(?:ql)?|mysql)://(?:[^/\s@'\x22]+@)?(\[[0-9a-f:.]+\]|[^/\s:'\x22]+)(?::(\d{1,5}))?",
     )
 });
 pub(super) static SSL_FLAG: LazyLock<Regex> =

@@ -295,20 +295,26 @@ pub(super) struct PhraseMatch<'p> {
 
 impl Phrases {
     pub(super) fn build(kb: &KnowledgeBase) -> Phrases {
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index: HashMap<String, usize, BuildHasherDefault<PrefixHasher>> =
+            HashMap::default();
         let mut keys: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<PhraseTarget>> = Vec::new();
         let mut add = |text: &str, target: PhraseTarget| {
-            let key = fold_space(&lowercase(text));
-            let key = key.trim_end_matches(['.', ' ']).to_owned();
+            let mut key = fold_space(&lowercase(text));
+            let kept = key.trim_end_matches(['.', ' ']).len();
+            key.truncate(kept);
             if key.len() < 6 {
                 return;
             }
-            let i = *index.entry(key.clone()).or_insert_with(|| {
-                keys.push(key);
-                targets.push(Vec::new());
-                keys.len() - 1
-            });
+            let i = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    index.insert(key.clone(), keys.len());
+                    keys.push(key);
+                    targets.push(Vec::new());
+                    keys.len() - 1
+                }
+            };
             targets[i].push(target);
         };
         for (i, p) in kb.phrases.iter().enumerate() {
