@@ -496,6 +496,74 @@ fn ports_are_read_where_java_a_bind_address_or_a_tls_only_url_names_them() {
 }
 
 #[test]
+fn ports_are_read_in_the_spellings_of_postfix_javamail_node_pasta_and_ssh_urls() {
+    use portsleuth::engine::kb::PortSide;
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let read = |text: &str| -> Vec<(u16, PortSide)> {
+        reader
+            .read(text)
+            .ports
+            .iter()
+            .filter(|p| !p.inferred)
+            .map(|p| (p.port, p.side))
+            .collect()
+    };
+    let remote = |text: &str, port: u16| {
+        let got = read(text);
+        assert!(got.contains(&(port, PortSide::Remote)), "{text}: {got:?}");
+    };
+    let named = |text: &str, port: u16| {
+        let got = read(text);
+        assert!(got.iter().any(|(p, _)| *p == port), "{text}: {got:?}");
+    };
+    remote("postfix/smtp[3611]: 2C35B61E6B16: to=<a@example.cz>, relay=smtp.gmail.com[142.250.102.108]:587, delay=551, status=deferred", 587);
+    remote(
+        "Couldn't connect to host, port: smtp-legacy.office365.com, 465; timeout -1",
+        465,
+    );
+    remote(
+        "Redis connection to redis-server:6379 failed - getaddrinfo ENOTFOUND redis-server",
+        6379,
+    );
+    remote("getaddrinfo ENOTFOUND abc123 abc123:4502", 4502);
+    named("Error: failed to create sshClient: Connection to bastion host (ssh://user@host:22/run/user/1000/podman/podman.sock) failed.", 22);
+    remote(
+        "openssl s_client -connect <my hubname here>.azure-devices.net:443",
+        443,
+    );
+    named("pika.exceptions.AMQPConnectionError: Connection to ::1:5672 failed: [Errno 99] Address not available", 5672);
+    named("Name or service not known: `:58210'", 58210);
+    named(
+        "could not bind to 'test.mydomain.com':8080, it may be in use or require sudo.",
+        8080,
+    );
+    assert!(
+        read("Listen failed for HOST TCP port */80: Permission denied")
+            .contains(&(80, PortSide::Local))
+    );
+    assert!(read("BindTransportException[Failed to bind to [30381]]; nested: BindException[Address already in use];").contains(&(30381, PortSide::Local)));
+}
+
+#[test]
+fn python_smtp_reply_tuples_are_read_as_smtp_codes() {
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let keys = |text: &str| -> Vec<String> {
+        reader
+            .read(text)
+            .codes
+            .iter()
+            .map(|c| c.key.clone())
+            .collect()
+    };
+    let django = keys("SMTPSenderRefused at /password-reset/\n(550, b'Unauthenticated senders not allowed', 'no-reply@example.com')");
+    assert!(django.iter().any(|k| k == "smtp:550"), "{django:?}");
+    let zulip = keys("SMTPSenderRefused: (530, '5.5.1 Invalid command: Must issue an AUTH command first', u'Zulip <z@example.com>')");
+    assert!(zulip.iter().any(|k| k == "smtp:530"), "{zulip:?}");
+    // A tuple of other numbers is not a reply.
+    assert!(!keys("(550, 12)").iter().any(|k| k.starts_with("smtp:")));
+}
+
+#[test]
 fn an_errno_written_with_spaces_around_its_equals_sign_is_read_and_10013_is_winsocks() {
     let reader = Reader::new(KnowledgeBase::builtin());
     let text = "SocketException: Failed to create server socket (OS Error: access refused, errno = 10013), address = 127.0.0.1, port = 3067";

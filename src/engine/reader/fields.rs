@@ -11,6 +11,56 @@ use super::{PhraseTarget, Reader};
 use crate::engine::kb::{fold_space, PortSide};
 use crate::engine::model::Span;
 
+/// The port groups of `ADDR_PORT` (`p1` … `p30`), one per spelling.
+const ADDR_PORT_GROUPS: [&str; 30] = [
+    "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12", "p13", "p14", "p15",
+    "p16", "p17", "p18", "p19", "p20", "p21", "p22", "p23", "p24", "p25", "p26", "p27", "p28",
+    "p29", "p30",
+];
+/// The groups of `ADDR_PORT` that hold the address before the port.
+const ADDRESS_GROUPS: [&str; 23] = [
+    "v4",
+    "v6",
+    "any6",
+    "star",
+    "local",
+    "dovaddr",
+    "pyaddr",
+    "peer",
+    "host",
+    "nodeaddr",
+    "qhost",
+    "anyaddr",
+    "pyb",
+    "sclient",
+    "pipeaddr",
+    "bindaddr",
+    "dialaddr",
+    "waitaddr",
+    "connaddr",
+    "jmhost",
+    "relayhost",
+    "qhost2",
+    "enfhost",
+];
+/// Addresses only a client writes (where it connected); the rest are binds unless the line
+/// says otherwise.
+const REMOTE_GROUPS: [&str; 11] = [
+    "host",
+    "peer",
+    "qhost",
+    "sclient",
+    "pipeaddr",
+    "dialaddr",
+    "waitaddr",
+    "connaddr",
+    "jmhost",
+    "relayhost",
+    "enfhost",
+];
+/// Ports only a listener names: SELinux's `name_bind … src=`, Elasticsearch's `bind to [N]`.
+const LOCAL_PORT_GROUPS: [&str; 2] = ["p22", "p25"];
+
 impl Reader {
     pub(super) fn read_events(&self, text: &str, c: &mut Collector) {
         let sources: Vec<(usize, String)> = EVENT_SOURCE
@@ -193,7 +243,7 @@ impl Reader {
     /// Addresses with ports, in every spelling the reader knows (`ADDR_PORT`).
     fn read_addr_ports(&self, text: &str, c: &mut Collector) {
         for caps in ADDR_PORT.captures_iter(text) {
-            let Some(port) = (1..=30).find_map(|i| caps.name(&format!("p{i}"))) else {
+            let Some(port) = ADDR_PORT_GROUPS.iter().find_map(|g| caps.name(g)) else {
                 continue;
             };
             let Some(n) = valid_port(port.as_str()) else {
@@ -207,33 +257,7 @@ impl Reader {
             {
                 continue;
             }
-            let address_match = [
-                "v4",
-                "v6",
-                "any6",
-                "star",
-                "local",
-                "dovaddr",
-                "pyaddr",
-                "peer",
-                "host",
-                "nodeaddr",
-                "qhost",
-                "anyaddr",
-                "pyb",
-                "sclient",
-                "pipeaddr",
-                "bindaddr",
-                "dialaddr",
-                "waitaddr",
-                "connaddr",
-                "jmhost",
-                "relayhost",
-                "qhost2",
-                "enfhost",
-            ]
-            .iter()
-            .find_map(|k| caps.name(k));
+            let address_match = ADDRESS_GROUPS.iter().find_map(|k| caps.name(k));
             let address = address_match.map(|a| match a.as_str() {
                 ":::" => "::".to_owned(),
                 other if caps.name("v6").is_some() => format!("[{other}]"),
@@ -241,20 +265,9 @@ impl Reader {
             });
             // A host name with a port is where a client connected; the rest are binds unless
             // the line says otherwise.
-            let side = if caps.name("host").is_some()
-                || caps.name("peer").is_some()
-                || caps.name("qhost").is_some()
-                || caps.name("sclient").is_some()
-                || caps.name("pipeaddr").is_some()
-                || caps.name("dialaddr").is_some()
-                || caps.name("waitaddr").is_some()
-                || caps.name("connaddr").is_some()
-                || caps.name("jmhost").is_some()
-                || caps.name("relayhost").is_some()
-                || caps.name("enfhost").is_some()
-            {
+            let side = if REMOTE_GROUPS.iter().any(|g| caps.name(g).is_some()) {
                 PortSide::Remote
-            } else if caps.name("p22").is_some() || caps.name("p25").is_some() {
+            } else if LOCAL_PORT_GROUPS.iter().any(|g| caps.name(g).is_some()) {
                 PortSide::Local
             } else {
                 self.context.side(text, port.start())
@@ -614,7 +627,40 @@ fn argument_ports(text: &str) -> Vec<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::argument_ports;
+    use super::{
+        argument_ports, ADDRESS_GROUPS, ADDR_PORT_GROUPS, LOCAL_PORT_GROUPS, REMOTE_GROUPS,
+    };
+    use crate::engine::reader::patterns::ADDR_PORT;
+
+    /// The lists of groups above name every group of `ADDR_PORT` and nothing else, so a
+    /// spelling added to the pattern is not silently skipped.
+    #[test]
+    fn the_group_lists_name_every_group_of_the_address_pattern() {
+        let mut ports: Vec<&str> = Vec::new();
+        let mut addresses: Vec<&str> = Vec::new();
+        for name in ADDR_PORT.capture_names().flatten() {
+            if name.len() > 1
+                && name.starts_with('p')
+                && name[1..].bytes().all(|b| b.is_ascii_digit())
+            {
+                ports.push(name);
+            } else {
+                addresses.push(name);
+            }
+        }
+        let mut want_ports = ADDR_PORT_GROUPS.to_vec();
+        ports.sort_unstable();
+        want_ports.sort_unstable();
+        assert_eq!(ports, want_ports);
+        let mut want_addresses = ADDRESS_GROUPS.to_vec();
+        addresses.sort_unstable();
+        want_addresses.sort_unstable();
+        assert_eq!(addresses, want_addresses);
+        assert!(REMOTE_GROUPS.iter().all(|g| ADDRESS_GROUPS.contains(g)));
+        assert!(LOCAL_PORT_GROUPS
+            .iter()
+            .all(|g| ADDR_PORT_GROUPS.contains(g)));
+    }
 
     fn ports(text: &str) -> Vec<&str> {
         argument_ports(text)
