@@ -542,6 +542,45 @@ fn ports_are_read_in_the_spellings_of_postfix_javamail_node_pasta_and_ssh_urls()
             .contains(&(80, PortSide::Local))
     );
     assert!(read("BindTransportException[Failed to bind to [30381]]; nested: BindException[Address already in use];").contains(&(30381, PortSide::Local)));
+    // A container's id as the host, and the MySQL client's `-P`; a quoted time is not a port.
+    named(
+        "Failed to resolve '9c95dafd9323:9092': Name or service not known",
+        9092,
+    );
+    named(
+        "[root@localhost ~]# mysql -h 127.0.0.1 -P 6606 -u root -p",
+        6606,
+    );
+    assert!(read("the job ran at '12:30' and failed").is_empty());
+    remote(
+        "[ERROR][com.freerdp.core.gateway.tls] - connected to GATEWAY:443",
+        443,
+    );
+    named("The server certificate on the destination computer (<machinename>:5986) has the following errors:", 5986);
+    named("The connection to the server user-ThinkPad-P14s-Gen-1:6443 was refused - did you specify the right host or port?", 6443);
+    assert!(
+        read("CreateBoundSocket: ::bind couldn't find an open port between 27016 and 27016")
+            .contains(&(27016, PortSide::Local))
+    );
+    named("* daemon not running; starting now at tcp:5037", 5037);
+    named("PORT     STATE  SERVICE\n5986/tcp closed wsmans", 5986);
+}
+
+/// A Windows message text in another language is a Windows sign on its own: the Chinese wording
+/// of Winsock 10013 on a high port is Windows' excluded range, not a Unix privileged port.
+#[test]
+fn windows_message_wording_in_any_language_makes_a_text_windows() {
+    let reader = Reader::new(KnowledgeBase::builtin());
+    let text = "出错了：[Errno 13] error while attempting to bind on address ('0.0.0.0', 6016):\n以一种访问权限不允许的方式做了一个访问套接字的尝试。";
+    let symptoms = reader.read(text);
+    assert_eq!(symptoms.platform.as_deref(), Some("windows"));
+    let d = diagnose(reader.kb(), text, &symptoms, None);
+    assert_eq!(d.findings[0].category.as_str(), "reserved_port_range");
+    // The same bind refused in the English of Linux stays a Unix one.
+    let linux = reader.read(
+        "[Errno 13] error while attempting to bind on address ('0.0.0.0', 80): permission denied",
+    );
+    assert_ne!(linux.platform.as_deref(), Some("windows"));
 }
 
 #[test]

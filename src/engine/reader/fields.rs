@@ -11,14 +11,14 @@ use super::{PhraseTarget, Reader};
 use crate::engine::kb::{fold_space, PortSide};
 use crate::engine::model::Span;
 
-/// The port groups of `ADDR_PORT` (`p1` … `p30`), one per spelling.
-const ADDR_PORT_GROUPS: [&str; 30] = [
+/// The port groups of `ADDR_PORT` (`p1` … `p37`), one per spelling.
+const ADDR_PORT_GROUPS: [&str; 37] = [
     "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12", "p13", "p14", "p15",
     "p16", "p17", "p18", "p19", "p20", "p21", "p22", "p23", "p24", "p25", "p26", "p27", "p28",
-    "p29", "p30",
+    "p29", "p30", "p31", "p32", "p33", "p34", "p35", "p36", "p37",
 ];
 /// The groups of `ADDR_PORT` that hold the address before the port.
-const ADDRESS_GROUPS: [&str; 23] = [
+const ADDRESS_GROUPS: [&str; 26] = [
     "v4",
     "v6",
     "any6",
@@ -42,10 +42,13 @@ const ADDRESS_GROUPS: [&str; 23] = [
     "relayhost",
     "qhost2",
     "enfhost",
+    "verbhost",
+    "anglehost",
+    "listenhost",
 ];
 /// Addresses only a client writes (where it connected); the rest are binds unless the line
 /// says otherwise.
-const REMOTE_GROUPS: [&str; 11] = [
+const REMOTE_GROUPS: [&str; 12] = [
     "host",
     "peer",
     "qhost",
@@ -57,9 +60,11 @@ const REMOTE_GROUPS: [&str; 11] = [
     "jmhost",
     "relayhost",
     "enfhost",
+    "verbhost",
 ];
-/// Ports only a listener names: SELinux's `name_bind … src=`, Elasticsearch's `bind to [N]`.
-const LOCAL_PORT_GROUPS: [&str; 2] = ["p22", "p25"];
+/// Ports only a listener names: SELinux's `name_bind … src=`, Elasticsearch's `bind to [N]`, a
+/// game server's `open port between N and M`, Go's `listen tcp HOST:N`.
+const LOCAL_PORT_GROUPS: [&str; 4] = ["p22", "p25", "p34", "p37"];
 
 impl Reader {
     pub(super) fn read_events(&self, text: &str, c: &mut Collector) {

@@ -129,8 +129,31 @@ impl Reader {
         let mut symptoms = c.finish();
         set_aside_notices(original, &mut symptoms);
         self.context.annotate(original, &mut symptoms);
-        symptoms.platform = platform_of(original, &symptoms);
+        symptoms.platform = if self.in_windows_words(&symptoms) {
+            Some("windows".to_owned())
+        } else {
+            platform_of(original, &symptoms)
+        };
         symptoms
+    }
+
+    /// Whether a condition was read from Windows' own message text (FormatMessage's wording,
+    /// in any language): a Windows sign even where nothing else in the paste is one.
+    fn in_windows_words(&self, s: &Symptoms) -> bool {
+        s.conditions.iter().any(|hit| {
+            let Some(phrase) = hit
+                .from
+                .strip_prefix("phrase:\"")
+                .and_then(|p| p.strip_suffix('"'))
+            else {
+                return false;
+            };
+            self.kb
+                .phrases
+                .iter()
+                .find(|info| info.text == phrase)
+                .is_some_and(|info| info.source.starts_with("Windows FormatMessage"))
+        })
     }
 }
 

@@ -100,7 +100,9 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         // (`listening socket ::1:6379`).
         r"|(?:E[A-Z]{4,14}:?(?: [a-z ]+)?|\bconnect|\blisten|\bsocket|(?i:\bconnection to))\s+(?P<nodeaddr>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*):(?P<p12>\d{1,5})\b",
         // A service name and port as proxies and compose files write them: `"node1:8080"`.
-        r"|[\x22'](?P<qhost>[A-Za-z][\w.\-]{0,62}):(?P<p13>\d{2,5})[\x22'/]",
+        // A name may begin with digits (a container's id, `'9c95dafd9323:9092'`), not be digits
+        // alone (`'12:30'` is a time).
+        r"|[\x22'](?P<qhost>[0-9]*[A-Za-z][\w.\-]{0,62}):(?P<p13>\d{2,5})[\x22'/]",
         // `Any:25`, `All:80`: .NET and Windows servers' way of saying every address.
         r"|\b(?P<anyaddr>(?i:any|all|anyip)):(?P<p14>\d{1,5})\b",
         // Python's bytes: `b'127.0.0.1':1080`.
@@ -137,6 +139,20 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bENOTFOUND\s+\S+\s+(?P<enfhost>[\w.\-]+):(?P<p29>\d{1,5})\b",
         // pasta's `Listen failed for HOST TCP port */80`: every address, one port.
         r"|\bport \*/(?P<p30>\d{1,5})\b",
+        // The MySQL and MariaDB command-line clients' port option: `mysql -h 127.0.0.1 -P 6606`.
+        r"|\b(?:mysql|mariadb|mysqldump|mysqladmin)\b[^\n]{0,80}?\s-P\s?(?P<p31>\d{2,5})\b",
+        // A host written as one word (a placeholder or a machine name) after the verb that
+        // names it: `connected to GATEWAY:443`, `listen tcp MYIP:443`, `the server pc-1:6443`.
+        r"|(?i:\bconnected to|\bconnecting to|\bthe server)\s+(?P<verbhost>[A-Za-z][\w\-]{0,62}):(?P<p32>\d{2,5})\b",
+        r"|(?i:\blisten (?:tcp|udp)[46]?)\s+(?P<listenhost>[A-Za-z][\w\-]{0,62}):(?P<p37>\d{2,5})\b",
+        // A placeholder the user put for the host: `(<machinename>:5986)`.
+        r"|<(?P<anglehost>[A-Za-z][\w .\-]{0,40})>:(?P<p33>\d{2,5})\b",
+        // Source engine servers: `couldn't find an open port between 27016 and 27016`.
+        r"|(?i:\bport between)\s+(?P<p34>\d{2,5})\s+and\s+\d{2,5}\b",
+        // adb's `starting now at tcp:5037`.
+        r"|\btcp:(?P<p35>\d{2,5})\b",
+        // nmap's port table: `5986/tcp closed wsmans`.
+        r"|(?m:^(?P<p36>\d{1,5})/(?:tcp|udp)\s+(?:open|closed|filtered)\b)",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
