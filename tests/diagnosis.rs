@@ -564,6 +564,14 @@ fn ports_are_read_in_the_spellings_of_postfix_javamail_node_pasta_and_ssh_urls()
     );
     named("* daemon not running; starting now at tcp:5037", 5037);
     named("PORT     STATE  SERVICE\n5986/tcp closed wsmans", 5986);
+    // A file and line in a stack trace is not a host and port.
+    assert!(read("<frozen runpy>:128: RuntimeWarning: 'x' found in sys.modules").is_empty());
+    assert!(read("    at <anonymous>:12:5").is_empty());
+    // Go's `<nil>` for a missing host is one, with the port after it.
+    named(
+        "Can't start:listen tcp <nil>:80: address already in use",
+        80,
+    );
 }
 
 /// A Windows message text in another language is a Windows sign on its own: the Chinese wording

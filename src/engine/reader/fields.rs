@@ -262,6 +262,24 @@ impl Reader {
             {
                 continue;
             }
+            // `<frozen runpy>:128:`, `<anonymous>:12:5`: a file and line in a stack trace.
+            if let Some(host) = caps.name("anglehost") {
+                let line_column = bytes.get(port.end()) == Some(&b':')
+                    && bytes.get(port.end() + 1).is_some_and(u8::is_ascii_digit);
+                let source_file = [
+                    "frozen",
+                    "anonymous",
+                    "stdin",
+                    "string",
+                    "module",
+                    "command",
+                ]
+                .iter()
+                .any(|w| host.as_str().to_ascii_lowercase().starts_with(w));
+                if line_column || source_file {
+                    continue;
+                }
+            }
             let address_match = ADDRESS_GROUPS.iter().find_map(|k| caps.name(k));
             let address = address_match.map(|a| match a.as_str() {
                 ":::" => "::".to_owned(),

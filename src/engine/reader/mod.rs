@@ -138,7 +138,8 @@ impl Reader {
     }
 
     /// Whether a condition was read from Windows' own message text (FormatMessage's wording,
-    /// in any language): a Windows sign even where nothing else in the paste is one.
+    /// in any language): a Windows sign even where nothing else in the paste is one. Only a
+    /// sentence counts: two words such as "hôte inconnu" are also a localized Unix tool's.
     fn in_windows_words(&self, s: &Symptoms) -> bool {
         s.conditions.iter().any(|hit| {
             let Some(phrase) = hit
@@ -152,7 +153,10 @@ impl Reader {
                 .phrases
                 .iter()
                 .find(|info| info.text == phrase)
-                .is_some_and(|info| info.source.starts_with("Windows FormatMessage"))
+                .is_some_and(|info| {
+                    info.source.starts_with("Windows FormatMessage")
+                        && info.text.chars().count() >= 16
+                })
         })
     }
 }
