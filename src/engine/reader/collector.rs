@@ -36,6 +36,9 @@ pub(super) struct Collector<'n, 'a> {
     pub(super) symptoms: Symptoms,
     pub(super) index: HashMap<String, usize>,
     pub(super) cut: bool,
+    /// A condition was read from Windows' own message text (FormatMessage's wording, in any
+    /// language): a Windows sign even where nothing else in the paste is one.
+    pub(super) windows_wording: bool,
 }
 
 impl<'n, 'a> Collector<'n, 'a> {
@@ -49,6 +52,7 @@ impl<'n, 'a> Collector<'n, 'a> {
             },
             index: HashMap::new(),
             cut: false,
+            windows_wording: false,
         }
     }
 

@@ -275,7 +275,11 @@ impl Reader {
                     "command",
                 ]
                 .iter()
-                .any(|w| host.as_str().to_ascii_lowercase().starts_with(w));
+                .any(|w| {
+                    host.as_str()
+                        .get(..w.len())
+                        .is_some_and(|h| h.eq_ignore_ascii_case(w))
+                });
                 if line_column || source_file {
                     continue;
                 }
@@ -475,6 +479,10 @@ impl Reader {
                 match *target {
                     PhraseTarget::Phrase(i) => {
                         let p = &self.kb.phrases[i];
+                        // Only a sentence counts: two words such as "hôte inconnu" are also a
+                        // localized Unix tool's.
+                        c.windows_wording |= p.source.starts_with("Windows FormatMessage")
+                            && p.text.chars().count() >= 16;
                         c.condition(
                             p.condition,
                             format!("phrase:\"{}\"", p.text),

@@ -126,38 +126,16 @@ impl Reader {
         }
         c.base = 0;
         self.infer_ports(&mut c);
+        let windows_wording = c.windows_wording;
         let mut symptoms = c.finish();
         set_aside_notices(original, &mut symptoms);
         self.context.annotate(original, &mut symptoms);
-        symptoms.platform = if self.in_windows_words(&symptoms) {
+        symptoms.platform = if windows_wording {
             Some("windows".to_owned())
         } else {
             platform_of(original, &symptoms)
         };
         symptoms
-    }
-
-    /// Whether a condition was read from Windows' own message text (FormatMessage's wording,
-    /// in any language): a Windows sign even where nothing else in the paste is one. Only a
-    /// sentence counts: two words such as "hôte inconnu" are also a localized Unix tool's.
-    fn in_windows_words(&self, s: &Symptoms) -> bool {
-        s.conditions.iter().any(|hit| {
-            let Some(phrase) = hit
-                .from
-                .strip_prefix("phrase:\"")
-                .and_then(|p| p.strip_suffix('"'))
-            else {
-                return false;
-            };
-            self.kb
-                .phrases
-                .iter()
-                .find(|info| info.text == phrase)
-                .is_some_and(|info| {
-                    info.source.starts_with("Windows FormatMessage")
-                        && info.text.chars().count() >= 16
-                })
-        })
     }
 }
 
