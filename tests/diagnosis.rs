@@ -572,6 +572,28 @@ fn ports_are_read_in_the_spellings_of_postfix_javamail_node_pasta_and_ssh_urls()
         "Can't start:listen tcp <nil>:80: address already in use",
         80,
     );
+    // A bind with its address left out, Tomcat's connector names, telnet's two arguments.
+    let local = |text: &str, port: u16| {
+        let got = read(text);
+        assert!(got.contains(&(port, PortSide::Local)), "{text}: {got:?}");
+    };
+    local("qemu-system-arm: -netdev socket,listen=:2001,id=net2: Device 'socket' could not be initialized", 2001);
+    local(
+        "Error: Could not get socket :80: Address already in use",
+        80,
+    );
+    local(
+        "Failed to start connector [Connector[org.apache.coyote.ajp.AjpProtocol-8047]]",
+        8047,
+    );
+    local(
+        "Failed to initialize end point associated with ProtocolHandler [\"http-nio-8080\"]",
+        8080,
+    );
+    remote("$ telnet  10.1.1.111 2323\nTrying 10.1.1.111...", 2323);
+    remote("nc -zv mail.example.com 25", 25);
+    // A word ending in "nc" is not netcat.
+    assert!(read("Acme Inc 2023 annual report").is_empty());
 }
 
 /// A Windows message text in another language is a Windows sign on its own: the Chinese wording

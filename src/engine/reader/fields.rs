@@ -11,14 +11,14 @@ use super::{PhraseTarget, Reader};
 use crate::engine::kb::{fold_space, PortSide};
 use crate::engine::model::Span;
 
-/// The port groups of `ADDR_PORT` (`p1` … `p37`), one per spelling.
-const ADDR_PORT_GROUPS: [&str; 37] = [
+/// The port groups of `ADDR_PORT` (`p1` … `p40`), one per spelling.
+const ADDR_PORT_GROUPS: [&str; 40] = [
     "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12", "p13", "p14", "p15",
     "p16", "p17", "p18", "p19", "p20", "p21", "p22", "p23", "p24", "p25", "p26", "p27", "p28",
-    "p29", "p30", "p31", "p32", "p33", "p34", "p35", "p36", "p37",
+    "p29", "p30", "p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38", "p39", "p40",
 ];
 /// The groups of `ADDR_PORT` that hold the address before the port.
-const ADDRESS_GROUPS: [&str; 26] = [
+const ADDRESS_GROUPS: [&str; 27] = [
     "v4",
     "v6",
     "any6",
@@ -45,10 +45,11 @@ const ADDRESS_GROUPS: [&str; 26] = [
     "verbhost",
     "anglehost",
     "listenhost",
+    "tnhost",
 ];
 /// Addresses only a client writes (where it connected); the rest are binds unless the line
 /// says otherwise.
-const REMOTE_GROUPS: [&str; 12] = [
+const REMOTE_GROUPS: [&str; 13] = [
     "host",
     "peer",
     "qhost",
@@ -61,10 +62,12 @@ const REMOTE_GROUPS: [&str; 12] = [
     "relayhost",
     "enfhost",
     "verbhost",
+    "tnhost",
 ];
 /// Ports only a listener names: SELinux's `name_bind … src=`, Elasticsearch's `bind to [N]`, a
-/// game server's `open port between N and M`, Go's `listen tcp HOST:N`.
-const LOCAL_PORT_GROUPS: [&str; 4] = ["p22", "p25", "p34", "p37"];
+/// game server's `open port between N and M`, Go's `listen tcp HOST:N`, QEMU's `listen=:N`,
+/// Tomcat's connector names.
+const LOCAL_PORT_GROUPS: [&str; 6] = ["p22", "p25", "p34", "p37", "p38", "p39"];
 
 impl Reader {
     pub(super) fn read_events(&self, text: &str, c: &mut Collector) {

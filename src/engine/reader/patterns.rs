@@ -153,6 +153,13 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|\btcp:(?P<p35>\d{2,5})\b",
         // nmap's port table: `5986/tcp closed wsmans`.
         r"|(?m:^(?P<p36>\d{1,5})/(?:tcp|udp)\s+(?:open|closed|filtered)\b)",
+        // QEMU's `-netdev socket,listen=:2001`, Varnish's `Could not get socket :80`: a bind
+        // with the address left out.
+        r"|(?:\blisten=|\bsocket ):(?P<p38>\d{1,5})\b",
+        // Tomcat's connectors carry their port in their names: `AjpProtocol-8009`, `http-nio-8080`.
+        r"|\b(?:Http11(?:Nio2?|Apr)?Protocol|Ajp(?:Nio2?|Apr)?Protocol|(?:https?|ajp)-(?:nio2?|apr|bio))-(?P<p39>\d{2,5})\b",
+        // A host and port as the two arguments of telnet or netcat: `telnet 10.1.1.111 2323`.
+        r"|\b(?:telnet|nc|ncat|netcat)\s+(?:-[A-Za-z]+\s+)*(?P<tnhost>[A-Za-z0-9][\w.\-]*|\[[0-9A-Fa-f:.]+\])\s+(?P<p40>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
