@@ -592,8 +592,17 @@ fn ports_are_read_in_the_spellings_of_postfix_javamail_node_pasta_and_ssh_urls()
     );
     remote("$ telnet  10.1.1.111 2323\nTrying 10.1.1.111...", 2323);
     remote("nc -zv mail.example.com 25", 25);
-    // A word ending in "nc" is not netcat.
+    remote("echo hi | nc -w 3 10.0.0.5 443", 443);
+    local(
+        "Starting ProtocolHandler [\"ajp-nio-127.0.0.1-8009\"]",
+        8009,
+    );
+    // A word ending in "nc" is not netcat, prose after "telnet" is not a host, a thread name
+    // is not a connector, and a French "socket : 10048" is not a port.
     assert!(read("Acme Inc 2023 annual report").is_empty());
+    assert!(read("I can telnet from 2 machines at 10 o'clock").is_empty());
+    assert!(read("SEVERE [http-nio-8080-exec-3] request failed").is_empty());
+    assert!(read("accept failed on socket :12").is_empty());
 }
 
 /// A Windows message text in another language is a Windows sign on its own: the Chinese wording

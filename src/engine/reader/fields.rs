@@ -265,6 +265,12 @@ impl Reader {
             {
                 continue;
             }
+            // `nc 10.0.0.5 443.5` or `telnet host 25-30`: not a port.
+            if caps.name("p40").is_some()
+                && matches!(bytes.get(port.end()), Some(b'.' | b':' | b'-'))
+            {
+                continue;
+            }
             // `<frozen runpy>:128:`, `<anonymous>:12:5`: a file and line in a stack trace.
             if let Some(host) = caps.name("anglehost") {
                 let line_column = bytes.get(port.end()) == Some(&b':')

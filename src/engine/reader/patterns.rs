@@ -155,11 +155,15 @@ pub(super) static ADDR_PORT: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?m:^(?P<p36>\d{1,5})/(?:tcp|udp)\s+(?:open|closed|filtered)\b)",
         // QEMU's `-netdev socket,listen=:2001`, Varnish's `Could not get socket :80`: a bind
         // with the address left out.
-        r"|(?:\blisten=|\bsocket ):(?P<p38>\d{1,5})\b",
-        // Tomcat's connectors carry their port in their names: `AjpProtocol-8009`, `http-nio-8080`.
-        r"|\b(?:Http11(?:Nio2?|Apr)?Protocol|Ajp(?:Nio2?|Apr)?Protocol|(?:https?|ajp)-(?:nio2?|apr|bio))-(?P<p39>\d{2,5})\b",
-        // A host and port as the two arguments of telnet or netcat: `telnet 10.1.1.111 2323`.
-        r"|\b(?:telnet|nc|ncat|netcat)\s+(?:-[A-Za-z]+\s+)*(?P<tnhost>[A-Za-z0-9][\w.\-]*|\[[0-9A-Fa-f:.]+\])\s+(?P<p40>\d{1,5})\b",
+        r"|(?:\blisten=|\bCould not get socket ):(?P<p38>\d{1,5})\b",
+        // Tomcat's connectors carry their port in their names: `AjpProtocol-8009`,
+        // `ProtocolHandler ["ajp-nio-127.0.0.1-8009"]`, `Connector[HTTP/1.1-8443]`; its thread
+        // names (`[http-nio-8080-exec-3]`) are not read, they are on every line.
+        r"|(?:\b(?:Http11(?:Nio2?|Apr)?|Ajp(?:Nio2?|Apr)?)Protocol-|\[\x22(?:https?|ajp)-(?:nio2?|apr|bio)-(?:(?:\d{1,3}\.){3}\d{1,3}-)?|\bConnector\[(?:HTTP/1\.1|AJP/1\.3)-)(?P<p39>\d{2,5})\b",
+        // A host and port as the two arguments of telnet or netcat: `telnet 10.1.1.111 2323`,
+        // `nc -w 3 mail.example.com 25`. The host has a dot or is bracketed (prose such as
+        // `telnet from 2 machines` is not a command), and both stay on one line.
+        r"|\b(?:telnet|nc|ncat|netcat)[ \t]+(?:-[A-Za-z]+(?:[ \t]+\d+)?[ \t]+)*(?P<tnhost>[A-Za-z0-9][\w\-]*(?:\.[\w\-]+)+|\[[0-9A-Fa-f:.]+\])[ \t]+(?P<p40>\d{1,5})\b",
     ))
 });
 pub(super) static UNIX_ADDR: LazyLock<Regex> = LazyLock::new(|| re(r"\bunix:(/[^\s'\x22,;)]+)"));
