@@ -819,3 +819,33 @@ fn no_route_to_host_reads_as_a_firewall_reject_unless_the_address_is_ipv6() {
         Category::AddressUnavailable,
     );
 }
+
+#[test]
+fn a_dotnet_secure_channel_failure_gets_the_tls_version_steps_in_any_language_it_is_printed_in() {
+    // .NET Framework's WebException SecureChannelFailure, as English, Russian and Chinese
+    // Windows print it: the .NET rule with the TLS-version steps leads, not the mail-port one.
+    for text in [
+        "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel.",
+        "Внешнее исключение (System.Net.WebException): Запрос был прерван: Не удалось создать защищенный канал SSL/TLS.",
+        "System.Net.WebException: 请求被中止: 未能创建 SSL/TLS 安全通道。",
+    ] {
+        let d = assert_first(text, Category::TlsMismatch);
+        assert_eq!(
+            d.findings[0].rule_id, "dotnet-secure-channel-not-created",
+            "{text:?}: {:#?}",
+            d.findings
+        );
+    }
+    // A mail client's own TLS failure keeps the rule that matches setting to port.
+    let d = run(
+        "Your server does not support the connection encryption type you have specified. Port: 995, Secure(SSL): Yes",
+        None,
+    );
+    assert!(
+        d.findings
+            .iter()
+            .all(|f| f.rule_id != "dotnet-secure-channel-not-created"),
+        "{:#?}",
+        d.findings
+    );
+}
