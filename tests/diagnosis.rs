@@ -822,23 +822,33 @@ fn no_route_to_host_reads_as_a_firewall_reject_unless_the_address_is_ipv6() {
 
 #[test]
 fn a_dotnet_secure_channel_failure_gets_the_tls_version_steps_in_any_language_it_is_printed_in() {
-    // .NET Framework's WebException SecureChannelFailure, as English, Russian and Chinese
-    // Windows print it: the .NET rule with the TLS-version steps leads, not the mail-port one.
-    for text in [
-        "System.Net.WebException: The request was aborted: Could not create SSL/TLS secure channel.",
-        "Внешнее исключение (System.Net.WebException): Запрос был прерван: Не удалось создать защищенный канал SSL/TLS.",
-        "System.Net.WebException: 请求被中止: 未能创建 SSL/TLS 安全通道。",
-    ] {
-        let d = assert_first(text, Category::TlsMismatch);
+    // .NET Framework's WebException SecureChannelFailure in English and in every translation
+    // the phrase table lists: the rule's pattern names the same wordings, and this keeps the two
+    // lists from drifting apart.
+    let table = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/codes/phrases-common.tsv"
+    ))
+    .expect("phrase table");
+    let translated: Vec<&str> = table
+        .lines()
+        .filter(|l| l.ends_with("WebException SecureChannelFailure)"))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    assert!(translated.len() >= 8, "{translated:?}");
+    let english = "The request was aborted: Could not create SSL/TLS secure channel".to_owned();
+    for message in std::iter::once(english).chain(translated.iter().map(|t| t.to_string())) {
+        let text = format!("System.Net.WebException: {message}.");
+        let d = assert_first(&text, Category::TlsMismatch);
         assert_eq!(
             d.findings[0].rule_id, "dotnet-secure-channel-not-created",
             "{text:?}: {:#?}",
             d.findings
         );
     }
-    // A mail client's own TLS failure keeps the rule that matches setting to port.
+    // The trust failure shares "SSL/TLS secure channel" but is a certificate's: not this rule.
     let d = run(
-        "Your server does not support the connection encryption type you have specified. Port: 995, Secure(SSL): Yes",
+        "System.Net.WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel.",
         None,
     );
     assert!(
@@ -848,4 +858,105 @@ fn a_dotnet_secure_channel_failure_gets_the_tls_version_steps_in_any_language_it
         "{:#?}",
         d.findings
     );
+}
+
+/// Whether `rule` gives any finding for `text` (no scan).
+fn fires(text: &str, rule: &str) -> bool {
+    run(text, None).findings.iter().any(|f| f.rule_id == rule)
+}
+
+#[test]
+fn logins_refused_for_a_named_reason_are_not_read_as_a_wrong_password() {
+    let d = assert_first(
+        "Login failed for user 'tcom'. Reason: Failed to open the explicitly specified database 'tcom'.\nError: 18456, Severity: 14, State: 38.",
+        Category::AuthConfig,
+    );
+    assert_eq!(
+        d.findings[0].rule_id,
+        "sql-server-login-reason-not-password"
+    );
+    // State 8 is the password itself.
+    assert!(!fires(
+        "Error: 18456, Severity: 14, State: 8.",
+        "sql-server-login-reason-not-password"
+    ));
+    let d = assert_first("ORA-28000: the account is locked", Category::AuthConfig);
+    assert_eq!(d.findings[0].rule_id, "account-locked-or-disabled");
+    // A hint that lists a lock among other causes is not a statement that the account is locked.
+    assert!(!fires(
+        "ORA-01017: invalid username/password; logon denied. Check for wrong credentials, or the account is locked.",
+        "account-locked-or-disabled"
+    ));
+    let d = assert_first(
+        "Failed to connect to Steam servers because k_EResultGSLTExpired, still retrying",
+        Category::AuthConfig,
+    );
+    assert_eq!(d.findings[0].rule_id, "steam-game-server-token");
+    // Without the token named, a blocked port reads the same.
+    assert!(!fires(
+        "Could not establish connection to Steam servers.",
+        "steam-game-server-token"
+    ));
+}
+
+#[test]
+fn servers_that_did_not_start_name_what_their_own_words_show() {
+    const SOFIA: &str = "[ERR] sofia.c:3269 Error Creating SIP UA for profile: external (sip:mod_sofia@10.11.12.13:5060;transport=udp,tcp)\nThe likely causes for this are:\n1) Another application is already listening on the specified address.\n2) The IP the profile is attempting to bind to is not local to this system.";
+    // FreeSWITCH's list of likely causes is printed whatever the cause: not a port conflict.
+    let d = assert_first(SOFIA, Category::ServerSide);
+    assert_eq!(
+        d.findings[0].rule_id,
+        "freeswitch-sofia-profile-did-not-start"
+    );
+    // Its bind's own error is.
+    assert_first(
+        &format!("{SOFIA}\ntport.c:727 tport_listen(): bind(pf=2 ws/[10.11.12.13]:80): Address already in use"),
+        Category::PortConflict,
+    );
+    // And so is a holder the scan finds on the port.
+    let snapshot = machine(5060, 4242, "kamailio", None);
+    let d = run(SOFIA, Some(&snapshot));
+    assert_eq!(
+        d.findings[0].category,
+        Category::PortConflict,
+        "{:#?}",
+        d.findings
+    );
+    const XVNC: &str = "_XSERVTransmkdir: Mode of /tmp/.X11-unix should be set to 1777\n_XSERVTransSocketUNIXCreateListener: ...SocketCreateListener() failed\n_XSERVTransMakeAllCOTSServerListeners: server already running\n(EE) Cannot establish any listening sockets - Make sure an X server isn't already running(EE)";
+    let d = assert_first(XVNC, Category::PermissionDenied);
+    assert_eq!(d.findings[0].rule_id, "x11-socket-folder-mode");
+    // The folder's owner alone is only a warning when the server then starts.
+    assert!(!fires(
+        "_XSERVTransmkdir: Owner of /tmp/.X11-unix should be set to root",
+        "x11-socket-folder-mode"
+    ));
+    let d = assert_first(
+        "pelix.misc.mqtt_client: ERROR: Unexpected disconnection from the MQTT server: Connection Refused: unacceptable protocol version. (1)",
+        Category::ServerSide,
+    );
+    assert_eq!(
+        d.findings[0].rule_id,
+        "mqtt-broker-refused-protocol-version"
+    );
+    let d = assert_first(
+        "ORA-12505: TNS:listener does not currently know of SID given in connect descriptor",
+        Category::ServerUnreachable,
+    );
+    assert_eq!(
+        d.findings[0].rule_id,
+        "oracle-listener-does-not-know-service"
+    );
+    let d = assert_first(
+        "Error response from daemon: ports are not available: exposing port TCP\n0.0.0.0:80 -> 127.0.0.1:0: /forwards/expose returned unexpected status: 500",
+        Category::PortConflict,
+    );
+    assert_eq!(
+        d.findings[0].rule_id,
+        "docker-desktop-expose-failed-low-port"
+    );
+    // HTTP.sys holds TCP ports only.
+    assert!(!fires(
+        "Error response from daemon: ports are not available: exposing port UDP 0.0.0.0:53 -> 127.0.0.1:0: /forwards/expose returned unexpected status: 500",
+        "docker-desktop-expose-failed-low-port"
+    ));
 }
