@@ -64,6 +64,12 @@ fn assert_first(text: &str, want: Category) -> Diagnosis {
     d
 }
 
+/// Diagnoses `text` without a scan and asserts the category and the rule that rank first.
+fn assert_rule_first(text: &str, want: Category, rule: &str) {
+    let d = assert_first(text, want);
+    assert_eq!(d.findings[0].rule_id, rule, "{text:?}: {:#?}", d.findings);
+}
+
 #[test]
 fn without_a_scan_the_password_dialog_is_a_bad_password_first_and_says_what_a_scan_would_check() {
     let d = run(DIALOG, None);
@@ -839,25 +845,17 @@ fn a_dotnet_secure_channel_failure_gets_the_tls_version_steps_in_any_language_it
     let english = "The request was aborted: Could not create SSL/TLS secure channel".to_owned();
     for message in std::iter::once(english).chain(translated.iter().map(|t| t.to_string())) {
         let text = format!("System.Net.WebException: {message}.");
-        let d = assert_first(&text, Category::TlsMismatch);
-        assert_eq!(
-            d.findings[0].rule_id, "dotnet-secure-channel-not-created",
-            "{text:?}: {:#?}",
-            d.findings
+        assert_rule_first(
+            &text,
+            Category::TlsMismatch,
+            "dotnet-secure-channel-not-created",
         );
     }
     // The trust failure shares "SSL/TLS secure channel" but is a certificate's: not this rule.
-    let d = run(
+    assert!(!fires(
         "System.Net.WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel.",
-        None,
-    );
-    assert!(
-        d.findings
-            .iter()
-            .all(|f| f.rule_id != "dotnet-secure-channel-not-created"),
-        "{:#?}",
-        d.findings
-    );
+        "dotnet-secure-channel-not-created"
+    ));
 }
 
 /// Whether `rule` gives any finding for `text` (no scan).
@@ -867,31 +865,27 @@ fn fires(text: &str, rule: &str) -> bool {
 
 #[test]
 fn logins_refused_for_a_named_reason_are_not_read_as_a_wrong_password() {
-    let d = assert_first(
-        "Login failed for user 'tcom'. Reason: Failed to open the explicitly specified database 'tcom'.\nError: 18456, Severity: 14, State: 38.",
-        Category::AuthConfig,
-    );
-    assert_eq!(
-        d.findings[0].rule_id,
-        "sql-server-login-reason-not-password"
-    );
+    assert_rule_first("Login failed for user 'tcom'. Reason: Failed to open the explicitly specified database 'tcom'.\nError: 18456, Severity: 14, State: 38.", Category::AuthConfig, "sql-server-login-reason-not-password");
     // State 8 is the password itself.
     assert!(!fires(
         "Error: 18456, Severity: 14, State: 8.",
         "sql-server-login-reason-not-password"
     ));
-    let d = assert_first("ORA-28000: the account is locked", Category::AuthConfig);
-    assert_eq!(d.findings[0].rule_id, "account-locked-or-disabled");
+    assert_rule_first(
+        "ORA-28000: the account is locked",
+        Category::AuthConfig,
+        "account-locked-or-disabled",
+    );
     // A hint that lists a lock among other causes is not a statement that the account is locked.
     assert!(!fires(
         "ORA-01017: invalid username/password; logon denied. Check for wrong credentials, or the account is locked.",
         "account-locked-or-disabled"
     ));
-    let d = assert_first(
+    assert_rule_first(
         "Failed to connect to Steam servers because k_EResultGSLTExpired, still retrying",
         Category::AuthConfig,
+        "steam-game-server-token",
     );
-    assert_eq!(d.findings[0].rule_id, "steam-game-server-token");
     // Without the token named, a blocked port reads the same.
     assert!(!fires(
         "Could not establish connection to Steam servers.",
@@ -903,10 +897,10 @@ fn logins_refused_for_a_named_reason_are_not_read_as_a_wrong_password() {
 fn servers_that_did_not_start_name_what_their_own_words_show() {
     const SOFIA: &str = "[ERR] sofia.c:3269 Error Creating SIP UA for profile: external (sip:mod_sofia@10.11.12.13:5060;transport=udp,tcp)\nThe likely causes for this are:\n1) Another application is already listening on the specified address.\n2) The IP the profile is attempting to bind to is not local to this system.";
     // FreeSWITCH's list of likely causes is printed whatever the cause: not a port conflict.
-    let d = assert_first(SOFIA, Category::ServerSide);
-    assert_eq!(
-        d.findings[0].rule_id,
-        "freeswitch-sofia-profile-did-not-start"
+    assert_rule_first(
+        SOFIA,
+        Category::ServerSide,
+        "freeswitch-sofia-profile-did-not-start",
     );
     // Its bind's own error is.
     assert_first(
@@ -923,37 +917,19 @@ fn servers_that_did_not_start_name_what_their_own_words_show() {
         d.findings
     );
     const XVNC: &str = "_XSERVTransmkdir: Mode of /tmp/.X11-unix should be set to 1777\n_XSERVTransSocketUNIXCreateListener: ...SocketCreateListener() failed\n_XSERVTransMakeAllCOTSServerListeners: server already running\n(EE) Cannot establish any listening sockets - Make sure an X server isn't already running(EE)";
-    let d = assert_first(XVNC, Category::PermissionDenied);
-    assert_eq!(d.findings[0].rule_id, "x11-socket-folder-mode");
+    assert_rule_first(XVNC, Category::PermissionDenied, "x11-socket-folder-mode");
     // The folder's owner alone is only a warning when the server then starts.
     assert!(!fires(
         "_XSERVTransmkdir: Owner of /tmp/.X11-unix should be set to root",
         "x11-socket-folder-mode"
     ));
-    let d = assert_first(
-        "pelix.misc.mqtt_client: ERROR: Unexpected disconnection from the MQTT server: Connection Refused: unacceptable protocol version. (1)",
-        Category::ServerSide,
-    );
-    assert_eq!(
-        d.findings[0].rule_id,
-        "mqtt-broker-refused-protocol-version"
-    );
-    let d = assert_first(
+    assert_rule_first("pelix.misc.mqtt_client: ERROR: Unexpected disconnection from the MQTT server: Connection Refused: unacceptable protocol version. (1)", Category::ServerSide, "mqtt-broker-refused-protocol-version");
+    assert_rule_first(
         "ORA-12505: TNS:listener does not currently know of SID given in connect descriptor",
         Category::ServerUnreachable,
+        "oracle-listener-does-not-know-service",
     );
-    assert_eq!(
-        d.findings[0].rule_id,
-        "oracle-listener-does-not-know-service"
-    );
-    let d = assert_first(
-        "Error response from daemon: ports are not available: exposing port TCP\n0.0.0.0:80 -> 127.0.0.1:0: /forwards/expose returned unexpected status: 500",
-        Category::PortConflict,
-    );
-    assert_eq!(
-        d.findings[0].rule_id,
-        "docker-desktop-expose-failed-low-port"
-    );
+    assert_rule_first("Error response from daemon: ports are not available: exposing port TCP\n0.0.0.0:80 -> 127.0.0.1:0: /forwards/expose returned unexpected status: 500", Category::PortConflict, "docker-desktop-expose-failed-low-port");
     // HTTP.sys holds TCP ports only.
     assert!(!fires(
         "Error response from daemon: ports are not available: exposing port UDP 0.0.0.0:53 -> 127.0.0.1:0: /forwards/expose returned unexpected status: 500",
